@@ -1,0 +1,120 @@
+// engine/backend: the one op interface every device implements (CPU now, CUDA next), in the
+// spirit of CTranslate2's primitives<Device>: model code is written once against `Backend`, and
+// each device provides the kernels. Buffers are fp32 device memory owned through DeviceBuffer;
+// pointers passed to ops live on the backend's device. All matrices are row-major.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace lighteval::engine {
+
+enum class Device { cpu, cuda };
+
+// A key/value range [begin, end) of rows in a layer's KV store.
+struct KvSpan {
+  int32_t begin = 0;
+  int32_t end = 0;
+};
+
+// Rows [q_begin, q_begin + q_len) of a batch are one run of consecutive positions of one sequence.
+// They attend to every row of `context` (earlier tokens: a shared prefix in the same batch, or a
+// KV cache) and causally to their own keys, stored at KV rows [kv_begin, kv_begin + q_len).
+struct AttnSegment {
+  int32_t q_begin = 0;
+  int32_t q_len = 0;
+  int32_t kv_begin = 0;
+  std::vector<KvSpan> context;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+  virtual std::string name() const = 0;
+
+  // Memory.
+  virtual float* alloc(size_t n) = 0;
+  virtual void free(float* p) = 0;
+  virtual void upload(float* dst, const float* src, size_t n) = 0;
+  virtual void download(float* dst, const float* src, size_t n) = 0;
+  virtual void copy(float* dst, const float* src, size_t n) = 0;
+
+  // out[i, :] = table[ids[i], :]  (ids on the host).
+  virtual void embedding(float* out, const float* table, std::span<const int32_t> ids, int dim) = 0;
+  // out[i, :] = x[rows[i], :]  (rows on the host).
+  virtual void gather_rows(float* out, const float* x, std::span<const int32_t> rows, int dim) = 0;
+  // dst[rows[i], :] = x[i, :]
+  virtual void scatter_rows(float* dst, const float* x, std::span<const int32_t> rows, int dim) = 0;
+  // y[m, n] = x[m, k] * W[n, k]^T (+ bias[n]); W is an nn.Linear weight.
+  virtual void linear(float* y, const float* x, const float* w, const float* bias, int m, int k, int n) = 0;
+  virtual void add(float* y, const float* x, size_t n) = 0;  // y += x
+  virtual void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps) = 0;
+  virtual void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps) = 0;
+  // HF rotate_half RoPE in place on x [m, n_heads, head_dim] (row stride = n_heads*head_dim), first
+  // rot_dim dims of each head; angle = positions[i] * inv_freq[j] (positions, inv_freq on the host).
+  virtual void rope(float* x, std::span<const int32_t> positions, std::span<const float> inv_freq, int n_heads,
+                    int head_dim, float attention_scale) = 0;
+  virtual void gelu_tanh(float* x, size_t n) = 0;  // gelu_new / gelu_pytorch_tanh
+  virtual void gelu_erf(float* x, size_t n) = 0;
+  // out[m, i] = silu(gate_up[m, i]) * gate_up[m, inter + i]  (gate and up side by side).
+  virtual void silu_mul(float* out, const float* gate_up, int m, int inter) = 0;
+  virtual void relu(float* x, size_t n) = 0;
+  // Causal softmax attention over segments. q [rows, n_heads*hd]; k, v [kv_rows, n_kv*hd];
+  // out [rows, n_heads*hd]. Query head h uses kv head h / (n_heads / n_kv).
+  virtual void attention(float* out, const float* q, const float* k, const float* v,
+                         std::span<const AttnSegment> segments, int n_heads, int n_kv, int head_dim,
+                         float scale) = 0;
+  // For each entry i: with row = logits[rows[i], :] (logits [m, vocab]), logprob[i] =
+  // log_softmax(row)[targets[i]] and greedy[i] = (argmax(row) == targets[i]), the first maximum
+  // winning like torch.argmax. rows/targets and the results are on the host.
+  virtual void logprob_gather(const float* logits, std::span<const int32_t> rows, std::span<const int32_t> targets,
+                              int vocab, double* logprob, uint8_t* greedy) = 0;
+  // Index of the first maximum of each row (host).
+  virtual void argmax_rows(const float* logits, int m, int vocab, int32_t* out) = 0;
+};
+
+// "cpu" -> CpuBackend; "cuda"/"cuda:N" -> a clear error until the CUDA backend exists.
+std::unique_ptr<Backend> make_backend(const std::string& device, int num_threads = 0);
+
+// RAII device memory.
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(Backend& be, size_t n) : be_(&be), n_(n), p_(n ? be.alloc(n) : nullptr) {}
+  ~DeviceBuffer() { reset(); }
+  DeviceBuffer(DeviceBuffer&& o) noexcept : be_(o.be_), n_(o.n_), p_(o.p_) { o.p_ = nullptr; o.n_ = 0; }
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      be_ = o.be_; n_ = o.n_; p_ = o.p_;
+      o.p_ = nullptr; o.n_ = 0;
+    }
+    return *this;
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  // Grows (never shrinks) to at least n elements; contents are not kept.
+  void ensure(Backend& be, size_t n) {
+    if (n <= n_ && be_ == &be) return;
+    reset();
+    be_ = &be; n_ = n; p_ = n ? be.alloc(n) : nullptr;
+  }
+  void reset() {
+    if (p_ && be_) be_->free(p_);
+    p_ = nullptr; n_ = 0;
+  }
+  float* get() const { return p_; }
+  size_t size() const { return n_; }
+
+ private:
+  Backend* be_ = nullptr;
+  size_t n_ = 0;
+  float* p_ = nullptr;
+};
+
+}  // namespace lighteval::engine

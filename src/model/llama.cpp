@@ -1,0 +1,77 @@
+// The Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM): RMSNorm, rotate_half
+// RoPE, grouped-query attention, SwiGLU MLP (gate and up stacked into one GEMM), optional q/k/v
+// bias (Qwen2 always, Llama with attention_bias), tied or untied LM head.
+#include <cstring>
+
+#include "model/transformer.h"
+#include "util/error.h"
+
+namespace lighteval::model {
+
+void Transformer::load_llama() {
+  const int64_t H = cfg_.hidden_size, V = cfg_.vocab_size, I = cfg_.intermediate_size;
+  const int64_t qd = static_cast<int64_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
+  prefix_ = "model.";
+  embed_ = load("embed_tokens.weight", {V, H});
+  norm_w_ = load("norm.weight", {H});
+  // An untied head needs lm_head.weight; a tied one uses the embeddings (transformers also ties
+  // when the file has no lm_head at all).
+  if (!cfg_.tie_word_embeddings || weights_->contains("lm_head.weight")) {
+    if (!weights_->contains("lm_head.weight"))
+      throw Error("tensor 'lm_head.weight' is missing from checkpoint " + weights_->label() +
+                  " and tie_word_embeddings is false (the weights do not match config.json)");
+    if (!cfg_.tie_word_embeddings) {
+      lm_head_ = upload(weights_->load_f32("lm_head.weight", {V, H}));
+      n_params_ += V * H;
+    }
+  }
+  layers_.resize(cfg_.n_layers);
+  for (int l = 0; l < cfg_.n_layers; ++l) {
+    const std::string p = "layers." + std::to_string(l) + ".";
+    Layer& L = layers_[l];
+    L.ln1_w = load(p + "input_layernorm.weight", {H});
+    L.ln2_w = load(p + "post_attention_layernorm.weight", {H});
+    L.wq = load(p + "self_attn.q_proj.weight", {qd, H});
+    L.wk = load(p + "self_attn.k_proj.weight", {kvd, H});
+    L.wv = load(p + "self_attn.v_proj.weight", {kvd, H});
+    L.wo = load(p + "self_attn.o_proj.weight", {H, qd});
+    if (cfg_.qkv_bias) {
+      L.bq = load(p + "self_attn.q_proj.bias", {qd});
+      L.bk = load(p + "self_attn.k_proj.bias", {kvd});
+      L.bv = load(p + "self_attn.v_proj.bias", {kvd});
+    }
+    if (cfg_.o_bias) L.bo = load(p + "self_attn.o_proj.bias", {H});
+    const auto gate = weights_->load_f32(resolve(p + "mlp.gate_proj.weight"), {I, H});
+    const auto up = weights_->load_f32(resolve(p + "mlp.up_proj.weight"), {I, H});
+    std::vector<float> gu(gate.size() * 2);
+    std::memcpy(gu.data(), gate.data(), gate.size() * sizeof(float));
+    std::memcpy(gu.data() + gate.size(), up.data(), up.size() * sizeof(float));
+    n_params_ += gu.size();
+    L.w_up = upload(gu);
+    if (cfg_.mlp_bias) {
+      const auto gb = weights_->load_f32(resolve(p + "mlp.gate_proj.bias"), {I});
+      const auto ub = weights_->load_f32(resolve(p + "mlp.up_proj.bias"), {I});
+      std::vector<float> b(gb);
+      b.insert(b.end(), ub.begin(), ub.end());
+      n_params_ += b.size();
+      L.b_up = upload(b);
+      L.b_down = load(p + "mlp.down_proj.bias", {H});
+    }
+    L.w_down = load(p + "mlp.down_proj.weight", {H, I});
+  }
+}
+
+void Transformer::llama_block(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m) {
+  const Layer& L = layers_[l];
+  const int H = cfg_.hidden_size, I = cfg_.intermediate_size;
+  const float eps = static_cast<float>(cfg_.norm_eps);
+  be_.rms_norm(h_.get(), x_.get(), L.ln1_w.get(), m, H, eps);
+  attention_sublayer(l, b, kv, m, /*rope=*/true);
+  be_.rms_norm(h_.get(), x_.get(), L.ln2_w.get(), m, H, eps);
+  be_.linear(mlp_.get(), h_.get(), L.w_up.get(), L.b_up.get(), m, H, 2 * I);
+  be_.silu_mul(mlp2_.get(), mlp_.get(), m, I);
+  be_.linear(h_.get(), mlp2_.get(), L.w_down.get(), L.b_down.get(), m, I, H);
+  be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
+}
+
+}  // namespace lighteval::model

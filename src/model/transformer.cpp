@@ -1,0 +1,141 @@
+#include "model/transformer.h"
+
+#include <cmath>
+
+#include "model/rope.h"
+#include "util/error.h"
+
+namespace lighteval::model {
+
+using engine::DeviceBuffer;
+
+Transformer::Transformer(ModelConfig config, engine::Backend& backend, const formats::SafetensorsCheckpoint& weights)
+    : cfg_(std::move(config)), be_(backend), weights_(&weights) {
+  if (cfg_.family == Family::gpt2)
+    load_gpt2();
+  else
+    load_llama();
+  weights_ = nullptr;
+}
+
+std::string Transformer::resolve(const std::string& name) const {
+  // Checkpoints saved from the base class lack the "model." / "transformer." prefix; some GPT-2
+  // fine-tunes have it where openai-community/gpt2 does not. Try both spellings.
+  if (weights_->contains(prefix_ + name)) return prefix_ + name;
+  for (const char* p : {"", "model.", "transformer."})
+    if (weights_->contains(p + name)) return p + name;
+  return prefix_ + name;  // missing: load() reports it under the canonical name
+}
+
+DeviceBuffer Transformer::upload(const std::vector<float>& host) {
+  DeviceBuffer buf(be_, host.size());
+  be_.upload(buf.get(), host.data(), host.size());
+  return buf;
+}
+
+DeviceBuffer Transformer::load(const std::string& name, const std::vector<int64_t>& shape) {
+  const std::vector<float> host = weights_->load_f32(resolve(name), shape);
+  n_params_ += host.size();
+  return upload(host);
+}
+
+DeviceBuffer Transformer::load_optional(const std::string& name, const std::vector<int64_t>& shape) {
+  if (!weights_->contains(resolve(name))) return {};
+  return load(name, shape);
+}
+
+DeviceBuffer Transformer::load_conv1d(const std::string& name, int64_t in, int64_t out) {
+  const std::vector<float> host = weights_->load_f32(resolve(name), {in, out});
+  std::vector<float> t(host.size());
+  for (int64_t i = 0; i < in; ++i)
+    for (int64_t o = 0; o < out; ++o) t[o * in + i] = host[i * out + o];
+  n_params_ += host.size();
+  return upload(t);
+}
+
+std::optional<int> Transformer::position_limit() const {
+  if (cfg_.family == Family::gpt2) return cfg_.max_position_embeddings;
+  return std::nullopt;
+}
+
+size_t Transformer::activation_bytes_per_row() const {
+  const size_t H = cfg_.hidden_size, qd = static_cast<size_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
+  return sizeof(float) * (3 * H + 2 * qd + 2 * kvd + 3 * static_cast<size_t>(cfg_.intermediate_size));
+}
+
+void Transformer::attention_sublayer(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m, bool rope) {
+  const Layer& L = layers_[l];
+  const int H = cfg_.hidden_size, qd = cfg_.n_heads * cfg_.head_dim, kvd = kv_dim();
+  be_.linear(q_.get(), h_.get(), L.wq.get(), L.bq.get(), m, H, qd);
+  be_.linear(k_.get(), h_.get(), L.wk.get(), L.bk.get(), m, H, kvd);
+  be_.linear(v_.get(), h_.get(), L.wv.get(), L.bv.get(), m, H, kvd);
+  if (rope) {
+    be_.rope(q_.get(), b.positions, inv_freq_, cfg_.n_heads, cfg_.head_dim, 1.0f);
+    be_.rope(k_.get(), b.positions, inv_freq_, cfg_.n_kv_heads, cfg_.head_dim, 1.0f);
+  }
+  be_.scatter_rows(kv.k(l), k_.get(), b.kv_rows, kvd);
+  be_.scatter_rows(kv.v(l), v_.get(), b.kv_rows, kvd);
+  be_.attention(att_.get(), q_.get(), kv.k(l), kv.v(l), b.segments, cfg_.n_heads, cfg_.n_kv_heads, cfg_.head_dim,
+                1.0f / std::sqrt(static_cast<float>(cfg_.head_dim)));
+  be_.linear(h_.get(), att_.get(), L.wo.get(), L.bo.get(), m, qd, H);
+  be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
+}
+
+void Transformer::forward(const engine::ForwardBatch& b, engine::KvCache& kv, DeviceBuffer& logits) {
+  const int m = static_cast<int>(b.tokens.size());
+  const int H = cfg_.hidden_size, V = cfg_.vocab_size;
+  if (m == 0) return;
+  const size_t qd = static_cast<size_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
+  const size_t I = cfg_.intermediate_size;
+  x_.ensure(be_, m * H);
+  h_.ensure(be_, m * H);
+  q_.ensure(be_, m * qd);
+  k_.ensure(be_, m * kvd);
+  v_.ensure(be_, m * kvd);
+  att_.ensure(be_, m * qd);
+  mlp_.ensure(be_, m * 2 * I);
+  mlp2_.ensure(be_, m * I);
+  for (int32_t t : b.tokens)
+    if (t < 0 || t >= V) throw Error("token id " + std::to_string(t) + " is outside the vocabulary");
+
+  be_.embedding(x_.get(), embed_.get(), b.tokens, H);
+  if (cfg_.family == Family::gpt2) {
+    for (int32_t p : b.positions)
+      if (p < 0 || p >= cfg_.max_position_embeddings)
+        throw Error("position " + std::to_string(p) + " is beyond GPT-2's " +
+                    std::to_string(cfg_.max_position_embeddings) + " learned positions");
+    be_.embedding(h_.get(), pos_embed_.get(), b.positions, H);
+    be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
+    for (int l = 0; l < cfg_.n_layers; ++l) gpt2_block(l, b, kv, m);
+  } else {
+    int max_pos = 0;
+    for (int32_t p : b.positions) max_pos = std::max(max_pos, p);
+    // Dynamic NTK scaling depends on the sequence length; the others are computed once.
+    const int len = cfg_.rope.type == "dynamic" ? std::max(max_pos + 1, cfg_.max_position_embeddings) : 0;
+    if (len != inv_freq_len_) {
+      inv_freq_ = rope_inv_freq(cfg_, len);
+      inv_freq_len_ = len;
+    }
+    for (int l = 0; l < cfg_.n_layers; ++l) llama_block(l, b, kv, m);
+  }
+  // Final norm and LM head only on the rows whose logits are wanted.
+  const int n_out = static_cast<int>(b.output_rows.size());
+  out_h_.ensure(be_, static_cast<size_t>(std::max(n_out, 1)) * H);
+  logits.ensure(be_, static_cast<size_t>(std::max(n_out, 1)) * V);
+  if (n_out == 0) return;
+  be_.gather_rows(h_.get(), x_.get(), b.output_rows, H);
+  if (cfg_.family == Family::gpt2)
+    be_.layer_norm(out_h_.get(), h_.get(), norm_w_.get(), norm_b_.get(), n_out, H, static_cast<float>(cfg_.norm_eps));
+  else
+    be_.rms_norm(out_h_.get(), h_.get(), norm_w_.get(), n_out, H, static_cast<float>(cfg_.norm_eps));
+  const float* head = lm_head_.get() ? lm_head_.get() : embed_.get();
+  be_.linear(logits.get(), out_h_.get(), head, nullptr, n_out, H, V);
+}
+
+std::unique_ptr<Transformer> load_transformer(const std::string& model_dir, engine::Backend& backend) {
+  ModelConfig cfg = load_model_config(model_dir + "/config.json");
+  const auto weights = formats::SafetensorsCheckpoint::open_directory(model_dir);
+  return std::make_unique<Transformer>(std::move(cfg), backend, weights);
+}
+
+}  // namespace lighteval::model
