@@ -1,0 +1,116 @@
+#include "tasks/text_utils.h"
+
+#include <utf8proc.h>
+
+#include <charconv>
+
+namespace lighteval::tasks::text {
+
+std::string replace_all(const std::string& s, const std::string& from, const std::string& to) {
+  if (from.empty()) return s;
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    size_t hit = s.find(from, pos);
+    if (hit == std::string::npos) break;
+    out.append(s, pos, hit - pos);
+    out += to;
+    pos = hit + from.size();
+  }
+  out.append(s, pos, std::string::npos);
+  return out;
+}
+
+namespace {
+
+bool is_python_space(int32_t c) {
+  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||
+         c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+         c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+// Decodes the code point at s[i]; invalid bytes decode as themselves (never whitespace).
+int32_t decode(const std::string& s, size_t i, size_t& len) {
+  utf8proc_int32_t cp = -1;
+  utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
+                                        static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+  if (n <= 0) {
+    len = 1;
+    return -1;
+  }
+  len = static_cast<size_t>(n);
+  return cp;
+}
+
+void encode(int32_t cp, std::string& out) {
+  utf8proc_uint8_t buf[4];
+  utf8proc_ssize_t n = utf8proc_encode_char(cp, buf);
+  out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
+}
+
+}  // namespace
+
+std::string strip(const std::string& s) {
+  size_t begin = 0;
+  while (begin < s.size()) {
+    size_t len = 0;
+    int32_t cp = decode(s, begin, len);
+    if (!is_python_space(cp)) break;
+    begin += len;
+  }
+  size_t end = begin;
+  for (size_t i = begin; i < s.size();) {
+    size_t len = 0;
+    int32_t cp = decode(s, i, len);
+    i += len;
+    if (!is_python_space(cp)) end = i;
+  }
+  return s.substr(begin, end - begin);
+}
+
+std::string capitalize(const std::string& s) {
+  std::string out;
+  bool first = true;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 0;
+    int32_t cp = decode(s, i, len);
+    if (cp < 0) {
+      out.append(s, i, len);
+    } else {
+      encode(first ? utf8proc_totitle(cp) : utf8proc_tolower(cp), out);
+    }
+    first = false;
+    i += len;
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s, const std::string& sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t pos = s.find(sep, start);
+    if (pos == std::string::npos || sep.empty()) {
+      parts.push_back(s.substr(start));
+      return parts;
+    }
+    parts.push_back(s.substr(start, pos - start));
+    start = pos + sep.size();
+  }
+}
+
+bool parse_python_int(const std::string& raw, int64_t& out) {
+  std::string s = strip(raw);
+  if (s.empty()) return false;
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (*b == '+') {
+    ++b;
+    if (b == e || *b == '-') return false;
+  }
+  if (b == e) return false;
+  auto [p, ec] = std::from_chars(b, e, out);
+  return ec == std::errc() && p == e;
+}
+
+}  // namespace lighteval::tasks::text
