@@ -22,17 +22,21 @@ namespace lighteval::jinja {
 // type errors, raise_exception(...) called by the template, limits exceeded).
 class TemplateError : public lighteval::Error {
  public:
-  // line/column are 1-based; 0 when unknown (e.g. raise_exception, whose message is kept verbatim).
+  // line/column are 1-based; 0 when unknown. A negative line marks an error raised by the
+  // template itself (raise_exception): its message is kept verbatim and no location is added.
   explicit TemplateError(const std::string& message, int line = 0, int column = 0);
   // The message without the location suffix (for raise_exception: exactly the template's text).
   const std::string& message() const { return message_; }
   int line() const { return line_; }
   int column() const { return column_; }
+  // True when the template called raise_exception(message).
+  bool raised_by_template() const { return raised_; }
 
  private:
   std::string message_;
   int line_;
   int column_;
+  bool raised_;
 };
 
 struct Options {
@@ -68,9 +72,10 @@ std::string render(const std::string& source, const Json& context, Options optio
 Json evaluate(const std::string& expression, const Json& context);
 
 // transformers' apply_chat_template: trim_blocks + lstrip_blocks + loopcontrols, globals
-// raise_exception(msg) and strftime_now(fmt), variables messages and add_generation_prompt, and
-// every key of `extra` (bos_token, eos_token, tools, enable_thinking, ...). `tojson` follows
-// transformers (json.dumps with ensure_ascii=False, keys in insertion order).
+// raise_exception(msg) and strftime_now(fmt), variables messages, add_generation_prompt,
+// tools=None and documents=None (as transformers passes them), and every key of `extra`
+// (bos_token, eos_token, tools, enable_thinking, ...). `tojson` follows transformers
+// (json.dumps with ensure_ascii=False, keys in insertion order).
 std::string apply_chat_template(const std::string& chat_template, const Json& messages,
                                 bool add_generation_prompt, const Json& extra = Json::object(),
                                 std::optional<std::int64_t> now = std::nullopt);
