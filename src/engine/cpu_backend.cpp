@@ -14,6 +14,10 @@
 
 namespace lighteval::engine {
 
+// Below this many multiply-adds an op runs on one thread: waking a team costs more than it saves
+// (and on a busy 2-core machine OpenMP and OpenBLAS threads would fight).
+constexpr long kParallelWork = 1 << 17;
+
 CpuBackend::CpuBackend(int num_threads) : threads_(num_threads > 0 ? num_threads : omp_get_max_threads()) {}
 
 float* CpuBackend::alloc(size_t n) {
@@ -53,12 +57,12 @@ void CpuBackend::linear(float* y, const float* x, const float* w, const float* b
 }
 
 void CpuBackend::add(float* y, const float* x, size_t n) {
-#pragma omp parallel for simd num_threads(threads_) schedule(static) if (n > 65536)
+#pragma omp parallel for simd num_threads(threads_) schedule(static) if (n > (1 << 18))
   for (size_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
 void CpuBackend::layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps) {
-#pragma omp parallel for num_threads(threads_) schedule(static) if (m > 16)
+#pragma omp parallel for num_threads(threads_) schedule(static) if (static_cast<long>(m) * dim > kParallelWork)
   for (int r = 0; r < m; ++r) {
     const float* xr = x + static_cast<size_t>(r) * dim;
     float* yr = y + static_cast<size_t>(r) * dim;
@@ -75,7 +79,7 @@ void CpuBackend::layer_norm(float* y, const float* x, const float* w, const floa
 }
 
 void CpuBackend::rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps) {
-#pragma omp parallel for num_threads(threads_) schedule(static) if (m > 16)
+#pragma omp parallel for num_threads(threads_) schedule(static) if (static_cast<long>(m) * dim > kParallelWork)
   for (int r = 0; r < m; ++r) {
     const float* xr = x + static_cast<size_t>(r) * dim;
     float* yr = y + static_cast<size_t>(r) * dim;
@@ -90,7 +94,7 @@ void CpuBackend::rope(float* x, std::span<const int32_t> positions, std::span<co
                       int head_dim, float attention_scale) {
   const int half = static_cast<int>(inv_freq.size());
   const int m = static_cast<int>(positions.size());
-#pragma omp parallel num_threads(threads_) if (m > 16)
+#pragma omp parallel num_threads(threads_) if (static_cast<long>(m) * n_heads * head_dim > kParallelWork)
   {
     std::vector<float> cs(half), sn(half);
 #pragma omp for schedule(static)
@@ -116,7 +120,7 @@ void CpuBackend::rope(float* x, std::span<const int32_t> positions, std::span<co
 
 void CpuBackend::gelu_tanh(float* x, size_t n) {
   const float k = 0.7978845608028654f;  // sqrt(2/pi)
-#pragma omp parallel for num_threads(threads_) schedule(static) if (n > 16384)
+#pragma omp parallel for num_threads(threads_) schedule(static) if (n > static_cast<size_t>(kParallelWork))
   for (size_t i = 0; i < n; ++i) {
     const float v = x[i];
     x[i] = 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v)));
@@ -124,12 +128,12 @@ void CpuBackend::gelu_tanh(float* x, size_t n) {
 }
 
 void CpuBackend::gelu_erf(float* x, size_t n) {
-#pragma omp parallel for num_threads(threads_) schedule(static) if (n > 16384)
+#pragma omp parallel for num_threads(threads_) schedule(static) if (n > static_cast<size_t>(kParallelWork))
   for (size_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
 }
 
 void CpuBackend::silu_mul(float* out, const float* gate_up, int m, int inter) {
-#pragma omp parallel for num_threads(threads_) schedule(static) if (m > 8)
+#pragma omp parallel for num_threads(threads_) schedule(static) if (static_cast<long>(m) * inter > kParallelWork)
   for (int r = 0; r < m; ++r) {
     const float* g = gate_up + static_cast<size_t>(r) * 2 * inter;
     const float* u = g + inter;
@@ -172,7 +176,14 @@ void CpuBackend::attention(float* out, const float* q, const float* k, const flo
   const size_t q_stride = static_cast<size_t>(n_heads) * head_dim;
   const size_t kv_stride = static_cast<size_t>(n_kv) * head_dim;
   const long total = static_cast<long>(items.size()) * n_heads;
-#pragma omp parallel num_threads(threads_) if (total > 4)
+  long work = 0;
+  for (const auto& s : segments) {
+    long ctx = 0;
+    for (const auto& sp : s.context) ctx += sp.end - sp.begin;
+    work += static_cast<long>(s.q_len) * (ctx + s.q_len) * head_dim;
+  }
+  work *= n_heads;
+#pragma omp parallel num_threads(threads_) if (work > kParallelWork)
   {
     std::vector<float> scores(max_keys);
     std::vector<float> acc(head_dim);
@@ -221,7 +232,7 @@ void CpuBackend::attention(float* out, const float* q, const float* k, const flo
 void CpuBackend::logprob_gather(const float* logits, std::span<const int32_t> rows,
                                 std::span<const int32_t> targets, int vocab, double* logprob, uint8_t* greedy) {
   const int m = static_cast<int>(targets.size());
-#pragma omp parallel for num_threads(threads_) schedule(static) if (m > 4)
+#pragma omp parallel for num_threads(threads_) schedule(static) if (static_cast<long>(m) * vocab > kParallelWork)
   for (int r = 0; r < m; ++r) {
     const float* row = logits + static_cast<size_t>(rows[r]) * vocab;
     int best = 0;
