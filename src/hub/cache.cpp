@@ -121,7 +121,7 @@ std::vector<std::string> snapshot_files(const fs::path& storage, const std::stri
   if (!fs::is_directory(root, ec)) return out;
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::follow_directory_symlink, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec)) out.push_back(fs::relative(it->path(), root).generic_string());
+    if (it->is_regular_file(ec)) out.push_back(it->path().lexically_relative(root).generic_string());
   }
   std::sort(out.begin(), out.end());
   return out;

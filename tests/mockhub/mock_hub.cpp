@@ -119,7 +119,7 @@ struct MockHub::Impl {
     if (!fs::is_directory(dir, ec)) return out;
     for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
-      if (it->is_regular_file(ec)) out[fs::relative(it->path(), dir).generic_string()] = it->path();
+      if (it->is_regular_file(ec)) out[it->path().lexically_relative(dir).generic_string()] = it->path();
     }
     return out;
   }
