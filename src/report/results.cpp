@@ -107,22 +107,27 @@ std::string results_table(const Json& results, const Json& versions) {
       version.clear();
     }
   }
+  return markdown_table(headers, rows, {false, version_is_number, false, true, false, true});
+}
+
+std::string markdown_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows,
+                           const std::vector<bool>& right_aligned) {
   // pytablewriter: numbers right-aligned, text left-aligned, headers centered, width >= 3.
-  const char align[6] = {'l', version_is_number ? 'r' : 'l', 'l', 'r', 'l', 'r'};
-  size_t width[6];
-  for (int c = 0; c < 6; ++c) {
+  const size_t n = headers.size();
+  std::vector<size_t> width(n);
+  for (size_t c = 0; c < n; ++c) {
     width[c] = std::max<size_t>(3, text_width(headers[c]));
     for (const auto& r : rows) width[c] = std::max(width[c], text_width(r[c]));
   }
   std::string out = "|";
-  for (int c = 0; c < 6; ++c) out += pad(headers[c], width[c], 'c') + "|";
+  for (size_t c = 0; c < n; ++c) out += pad(headers[c], width[c], 'c') + "|";
   out += "\n|";
-  for (int c = 0; c < 6; ++c)
-    out += (align[c] == 'r' ? std::string(width[c] - 1, '-') + ":" : std::string(width[c], '-')) + "|";
+  for (size_t c = 0; c < n; ++c)
+    out += (right_aligned[c] ? std::string(width[c] - 1, '-') + ":" : std::string(width[c], '-')) + "|";
   out += "\n";
   for (const auto& r : rows) {
     out += "|";
-    for (int c = 0; c < 6; ++c) out += pad(r[c], width[c], align[c]) + "|";
+    for (size_t c = 0; c < n; ++c) out += pad(r[c], width[c], right_aligned[c] ? 'r' : 'l') + "|";
     out += "\n";
   }
   return out;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "util/json.h"
 
@@ -38,6 +39,10 @@ Json results_json(const GeneralConfig& general, const Json& results, const Json&
 // task order, one row per metric without _stderr, "%.4f", "±" and the stderr when present;
 // pytablewriter's Markdown layout (centered headers, numbers right-aligned).
 std::string results_table(const Json& results, const Json& versions);
+
+// A Markdown table in pytablewriter's layout; `right_aligned[c]` for numeric columns.
+std::string markdown_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows,
+                           const std::vector<bool>& right_aligned);
 
 // datetime.now().isoformat() with ':' replaced by '-' (e.g. 2024-09-24T15-30-35.123456; no
 // fraction when the microseconds are 0, as isoformat does).
