@@ -23,6 +23,7 @@ struct Expr {
   ExprKind kind;
   int line = 0;
   int col = 0;
+  int depth = 1;  // height of this subtree, bounded by the parser so evaluation cannot overflow the stack
   Value literal;
   std::string name;  // variable, attribute, filter, test or binary operator
   bool negated = false;  // `is not`

@@ -9,7 +9,8 @@ namespace lighteval::jinja::detail {
 namespace {
 constexpr int kMaxCallDepth = 100;
 constexpr size_t kMaxProducedBytes = size_t{256} << 20;  // total string bytes built by one render
-constexpr size_t kMaxIterations = 2'000'000;               // total loop iterations of one render
+constexpr std::uintptr_t kMaxStackBytes = std::uintptr_t{1} << 20;
+constexpr size_t kMaxSteps = 1'000'000;  // loop iterations + calls of one render
 
 std::string word(const Value& v) {
   std::string t = type_name(v);
@@ -89,8 +90,21 @@ void slice_indices(std::int64_t len, const Value* start, const Value* stop, std:
 }
 }  // namespace
 
+void Interpreter::check_stack() const {
+  // Rendering recurses (macros, nested blocks, expressions); stop well before the thread's
+  // stack is exhausted, whatever the shape of the template.
+  auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  if (stack_base_ > here && stack_base_ - here > kMaxStackBytes)
+    throw TemplateError("template nesting or recursion is too deep");
+}
+
+void Interpreter::step() {
+  if (++iterations_ > kMaxSteps) throw TemplateError("template exceeds 1,000,000 loop iterations and calls");
+}
+
 struct DepthScope {
   explicit DepthScope(Interpreter& in) : in_(in) {
+    in_.step();
     if (++in_.depth_ > kMaxCallDepth) throw TemplateError("maximum recursion depth exceeded in template");
   }
   ~DepthScope() { --in_.depth_; }
@@ -128,6 +142,7 @@ Value Interpreter::lookup(const std::string& name) const {
 }
 
 std::string Interpreter::render(const Program& program) {
+  stack_base_ = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
   std::string out;
   exec(program.body, out);
   return out;
@@ -162,6 +177,7 @@ void Interpreter::assign(const Target& t, const Value& v) {
 }
 
 Flow Interpreter::exec_node(const Node& n, std::string& out) {
+  check_stack();
   try {
     switch (n.kind) {
       case NodeKind::Text:
@@ -263,7 +279,7 @@ Flow Interpreter::exec_for(const Node& n, std::string& out) {
   const std::int64_t len = static_cast<std::int64_t>(items.size());
   auto cycle_items = std::make_shared<List>();
   for (std::int64_t i = 0; i < len; ++i) {
-    if (++iterations_ > kMaxIterations) throw TemplateError("template loops exceed 2,000,000 iterations");
+    step();
     Dict loop;
     loop.items.reserve(12);
     loop.items.emplace_back("index", Value::integer(i + 1));
@@ -368,7 +384,7 @@ void Interpreter::collect_args(const Expr& e, CallArgs& args) {
 Value Interpreter::call(const Value& fn, CallArgs& args) {
   if (fn.is_undefined()) throw_undefined(fn);
   if (!fn.is_callable()) throw TemplateError("'" + word(fn) + "' object is not callable");
-  DepthScope depth(*this);
+  step();
   return fn.as_callable().fn(*this, args);
 }
 
@@ -453,6 +469,8 @@ Value Interpreter::slice(const Value& obj, const Expr& s) {
 }
 
 Value Interpreter::eval(const Expr& e) {
+  if (stack_base_ == 0) stack_base_ = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  check_stack();
   switch (e.kind) {
     case ExprKind::Literal: return e.literal;
     case ExprKind::Name: return lookup(e.name);
@@ -481,7 +499,6 @@ Value Interpreter::eval(const Expr& e) {
     case ExprKind::Slice: throw TemplateError("slice outside of a subscript");
     case ExprKind::Call: return eval_call(e);
     case ExprKind::Filter: {
-      DepthScope depth(*this);
       Value v = e.a ? eval(*e.a) : Value();
       CallArgs args;
       collect_args(e, args);
@@ -508,7 +525,6 @@ Value Interpreter::eval(const Expr& e) {
                           ": '" + word(v) + "'");
     }
     case ExprKind::Binary: {
-      DepthScope depth(*this);
       return eval_binary(e.name, eval(*e.a), eval(*e.b));
     }
     case ExprKind::And: {

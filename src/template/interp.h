@@ -2,6 +2,7 @@
 // undefined values, attribute/item lookup as the immutable sandbox allows) and bounded work.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,6 +33,9 @@ class Interpreter {
   bool test(const std::string& name, const Value& value, CallArgs& args);
   // Counts bytes produced by string-building operations; throws past the render budget.
   void charge(size_t bytes);
+  // Counts one loop iteration or call; throws past the render budget.
+  void step();
+  void check_stack() const;
   const Options& options() const { return options_; }
 
  private:
@@ -56,6 +60,7 @@ class Interpreter {
   int depth_ = 0;
   size_t charged_ = 0;
   size_t iterations_ = 0;
+  std::uintptr_t stack_base_ = 0;
   friend struct DepthScope;
 };
 

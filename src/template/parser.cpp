@@ -10,6 +10,7 @@ namespace lighteval::jinja::detail {
 namespace {
 
 constexpr int kMaxNesting = 200;
+constexpr int kMaxExprDepth = 300;
 
 class Parser {
  public:
@@ -71,6 +72,19 @@ class Parser {
   void expect_block_end() {
     if (cur().type != Tok::BlockEnd) fail("expected token 'end of statement block', got '" + describe(cur()) + "'");
     next();
+  }
+
+  // Records the subtree height; chains built in loops (a+b+c..., x.y.z..., x|f|g...) would
+  // otherwise make trees deep enough to overflow the stack when evaluated or destroyed.
+  ExprPtr sized(ExprPtr e) {
+    int d = 0;
+    for (const Expr* c : {e->a.get(), e->b.get(), e->c.get(), e->star_args.get(), e->star_kwargs.get()})
+      if (c) d = std::max(d, c->depth);
+    for (const auto& c : e->args) d = std::max(d, c->depth);
+    for (const auto& kv : e->kwargs) d = std::max(d, kv.second->depth);
+    e->depth = d + 1;
+    if (e->depth > kMaxExprDepth) fail("expression is too deeply nested (more than 300 levels)");
+    return e;
   }
 
   ExprPtr make(ExprKind k) {
@@ -364,7 +378,7 @@ class Parser {
       if (!t->args.empty()) return std::move(t->args[0]);
       if (!explicit_parens) fail("Expected an expression, got '" + describe(cur()) + "'");
     }
-    return t;
+    return sized(std::move(t));
   }
 
   ExprPtr parse_expression(bool with_condexpr) {
@@ -380,7 +394,7 @@ class Parser {
         c->c = parse_expression(true);
       }
       c->a = std::move(e);
-      e = std::move(c);
+      e = sized(std::move(c));
     }
     return e;
   }
@@ -392,7 +406,7 @@ class Parser {
       next();
       e->a = std::move(left);
       e->b = parse_and();
-      left = std::move(e);
+      left = sized(std::move(e));
     }
     return left;
   }
@@ -404,7 +418,7 @@ class Parser {
       next();
       e->a = std::move(left);
       e->b = parse_not();
-      left = std::move(e);
+      left = sized(std::move(e));
     }
     return left;
   }
@@ -415,7 +429,7 @@ class Parser {
       auto e = make(ExprKind::Not);
       next();
       e->a = parse_not();
-      return e;
+      return sized(std::move(e));
     }
     return parse_compare();
   }
@@ -447,7 +461,7 @@ class Parser {
       cmp->ops.push_back(op);
       cmp->args.push_back(parse_math1());
     }
-    return cmp ? std::move(cmp) : std::move(first);
+    return cmp ? sized(std::move(cmp)) : std::move(first);
   }
 
   ExprPtr binary(const std::string& op, ExprPtr l, ExprPtr r) {
@@ -455,7 +469,7 @@ class Parser {
     e->name = op;
     e->a = std::move(l);
     e->b = std::move(r);
-    return e;
+    return sized(std::move(e));
   }
 
   ExprPtr parse_math1() {
@@ -503,6 +517,7 @@ class Parser {
       node = make(is_op("-") ? ExprKind::Neg : ExprKind::Pos);
       next();
       node->a = parse_unary(false);
+      node = sized(std::move(node));
     } else {
       node = parse_primary();
     }
@@ -558,7 +573,7 @@ class Parser {
         e->args.push_back(parse_expression(true));
       }
       next();
-      return e;
+      return sized(std::move(e));
     }
     if (is_op("{")) {
       auto e = make(ExprKind::Dict);
@@ -571,7 +586,7 @@ class Parser {
         e->args.push_back(parse_expression(true));
       }
       next();
-      return e;
+      return sized(std::move(e));
     }
     fail("unexpected '" + describe(t) + "'");
   }
@@ -585,7 +600,7 @@ class Parser {
           e->name = cur().text;
           next();
           e->a = std::move(node);
-          node = std::move(e);
+          node = sized(std::move(e));
         } else if (cur().type == Tok::Int) {
           auto e = make(ExprKind::GetItem);
           auto idx = make(ExprKind::Literal);
@@ -593,7 +608,7 @@ class Parser {
           next();
           e->a = std::move(node);
           e->b = std::move(idx);
-          node = std::move(e);
+          node = sized(std::move(e));
         } else {
           fail("expected name or number");
         }
@@ -614,14 +629,14 @@ class Parser {
         } else {
           auto t = make(ExprKind::Tuple);
           t->args = std::move(idx);
-          e->b = std::move(t);
+          e->b = sized(std::move(t));
         }
-        node = std::move(e);
+        node = sized(std::move(e));
       } else if (is_op("(")) {
         auto e = make(ExprKind::Call);
         e->a = std::move(node);
         parse_call_args(*e);
-        node = std::move(e);
+        node = sized(std::move(e));
       } else {
         return node;
       }
@@ -642,7 +657,7 @@ class Parser {
       next();
       if (!is_op("]") && !is_op(",")) s->c = parse_expression(true);
     }
-    return s;
+    return sized(std::move(s));
   }
 
   void parse_call_args(Expr& e) {
@@ -677,7 +692,7 @@ class Parser {
         next();
         ExprPtr f = parse_filter_chain_item();
         f->a = std::move(node);
-        node = std::move(f);
+        node = sized(std::move(f));
       } else if (is_name("is")) {
         auto t = make(ExprKind::Test);
         next();
@@ -700,12 +715,12 @@ class Parser {
           t->args.push_back(std::move(arg));
         }
         t->a = std::move(node);
-        node = std::move(t);
+        node = sized(std::move(t));
       } else if (is_op("(")) {
         auto e = make(ExprKind::Call);
         e->a = std::move(node);
         parse_call_args(*e);
-        node = std::move(e);
+        node = sized(std::move(e));
       } else {
         return node;
       }
