@@ -1,11 +1,282 @@
+// The native engine behind the Model interface: tokenizer + Transformer + the engine's scorer and
+// generator. Tokenization follows lighteval v0.5 (research/lighteval.md §4.2-4.4); deliberate
+// differences: no padding (padded_tokens is 0), rolling loglikelihood is windowed at max_length
+// like lm-eval (v0.5 fed whole documents), generations longer than max_length truncate the
+// context from the left instead of shrinking to one token.
 #include "backends/native_model.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "backends/native_requests.h"
+#include "engine/backend.h"
+#include "engine/generator.h"
+#include "engine/scorer.h"
+#include "hub/hub.h"
+#include "model/transformer.h"
+#include "tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace lighteval::backends {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A local directory is used as is; anything else is a Hub repo id, downloaded (or read from the
+// cache) with only the files the engine and tokenizer read.
+fs::path resolve_dir(const std::string& name, const std::string& revision, const std::optional<std::string>& subfolder,
+                     std::string* commit) {
+  fs::path dir;
+  if (fs::is_directory(name)) {
+    dir = name;
+  } else {
+    if (name.empty()) throw UsageError("--model_args needs pretrained=<Hub repo id or local directory>");
+    if (name.find("..") != std::string::npos || name.front() == '/' || name.front() == '.')
+      throw Error("model directory '" + name + "' does not exist");
+    std::vector<std::string> patterns = {"*.json", "*.safetensors", "tokenizer.model", "*.txt"};
+    if (subfolder) {
+      for (auto& p : patterns) p = *subfolder + "/" + p;
+    }
+    hub::HubClient client;
+    dir = client.snapshot_download(name, hub::RepoType::model, revision, patterns);
+    if (commit && hub::is_commit_hash(dir.filename().string())) *commit = dir.filename().string();
+    if (subfolder) dir /= *subfolder;
+    return dir;
+  }
+  if (subfolder) dir /= *subfolder;
+  if (!fs::is_directory(dir)) throw Error("model directory " + dir.string() + " does not exist");
+  return dir;
+}
+
+std::string human_size(double bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) {
+    bytes /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %s", bytes, units[u]);
+  return buf;
+}
+
+class NativeModel final : public Model {
+ public:
+  explicit NativeModel(const NativeModelConfig& c) : cfg_(c) {
+    if (c.dtype != "auto" && c.dtype != "float32" && c.dtype != "bfloat16" && c.dtype != "float16" &&
+        c.dtype != "float")
+      throw UsageError("dtype '" + c.dtype + "' is not supported (auto, float32, bfloat16, float16)");
+    if (c.tensor_parallel_size > 1 || c.pipeline_parallel_size > 1 || c.data_parallel_size > 1 || c.model_parallel)
+      throw NotBuiltError("model/tensor/pipeline parallelism in the native engine");
+    backend_ = engine::make_backend(c.device);
+    std::string commit;
+    const fs::path model_dir = resolve_dir(c.pretrained, c.revision, c.subfolder, &commit);
+    const fs::path tok_dir =
+        c.tokenizer ? resolve_dir(*c.tokenizer, c.revision, std::nullopt, nullptr) : model_dir;
+    model_ = model::load_transformer(model_dir.string(), *backend_);
+    tokenizer_ = tokenizer::Tokenizer::from_directory(tok_dir);
+    const auto& mc = model_->config();
+    if (c.dtype == "bfloat16" || c.dtype == "float16")
+      log::info("dtype={}: the CPU engine computes in float32", c.dtype);
+    max_length_ = c.max_length.value_or(mc.max_position_embeddings);
+    if (max_length_ <= 0) throw UsageError("max_length must be positive");
+    if (auto lim = model_->position_limit(); lim && max_length_ > *lim) {
+      log::warning("max_length {} exceeds the model's {} positions; using {}", max_length_, *lim, *lim);
+      max_length_ = *lim;
+    }
+    if (mc.sliding_window && max_length_ > *mc.sliding_window) {
+      log::warning("max_length {} exceeds the sliding window {}; using {} so attention stays exact", max_length_,
+                   *mc.sliding_window, *mc.sliding_window);
+      max_length_ = *mc.sliding_window;
+    }
+    auto eos = tokenizer_->eos_token_id();
+    if (!eos && !mc.eos_token_ids.empty()) eos = mc.eos_token_ids.front();
+    if (!eos) throw Error("the tokenizer in " + tok_dir.string() + " has no EOS token, which lighteval needs");
+    eos_ = *eos;
+    eos_ids_ = tokenizer_->eos_token_ids();
+    for (int id : mc.eos_token_ids)
+      if (std::find(eos_ids_.begin(), eos_ids_.end(), id) == eos_ids_.end()) eos_ids_.push_back(id);
+    info_.model_name = c.pretrained;
+    info_.model_sha = commit;
+    info_.model_dtype = "torch.float32";
+    info_.model_size = human_size(static_cast<double>(model_->parameter_count()) * 4);
+    score_opt_.max_batch_sequences = c.batch_size.value_or(0);
+    // Automatic token budget: big enough to pack many sequences, bounded so activations stay
+    // small next to the weights.
+    score_opt_.max_batch_tokens = std::max(max_length_, 4096);
+  }
+
+  ModelInfo info() const override { return info_; }
+  std::optional<size_t> count_tokens(const std::string& text) const override {
+    return tokenizer_->encode(text, cfg_.add_special_tokens).size();
+  }
+  std::optional<int> max_length() const override { return max_length_; }
+  std::optional<std::string> apply_chat_template(const Json& messages, bool add_generation_prompt) const override {
+    if (!tokenizer_->chat_template()) return std::nullopt;
+    return tokenizer_->apply_chat_template(messages, add_generation_prompt);
+  }
+
+  std::vector<LoglikelihoodResponse> loglikelihood(std::span<const LoglikelihoodRequest> requests) override {
+    std::vector<LoglikelihoodResponse> out(requests.size());
+    std::vector<engine::ScoreRequest> sreqs;
+    std::vector<size_t> which;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      auto [ctx, cont] = encode_pair(requests[i].context, requests[i].continuation);
+      auto& r = out[i];
+      r.continuation_tokens = cont;
+      if (cont.empty()) {  // nothing to score: log 1 = 0, trivially greedy
+        r.input_tokens = ctx;
+        r.is_greedy = true;
+        continue;
+      }
+      std::vector<int32_t> inp = ctx;
+      inp.insert(inp.end(), cont.begin(), cont.end() - 1);
+      if (static_cast<int>(inp.size()) > max_length_) {
+        r.truncated_tokens = static_cast<int>(inp.size()) - max_length_;
+        inp.erase(inp.begin(), inp.end() - max_length_);
+      }
+      // A continuation longer than the window: only its last max_length tokens can be scored.
+      std::vector<int32_t> targets = cont;
+      if (targets.size() > inp.size()) targets.erase(targets.begin(), targets.end() - inp.size());
+      r.input_tokens = inp;
+      sreqs.push_back({std::move(inp), std::move(targets)});
+      which.push_back(i);
+    }
+    const auto res = engine::score(*model_, sreqs, score_opt_);
+    for (size_t k = 0; k < which.size(); ++k) {
+      out[which[k]].logprob = res[k].logprob;
+      out[which[k]].is_greedy = res[k].is_greedy;
+    }
+    return out;
+  }
+
+  std::vector<SingleTokenResponse> loglikelihood_single_token(std::span<const SingleTokenRequest> requests) override {
+    std::vector<SingleTokenResponse> out(requests.size());
+    std::vector<engine::ScoreRequest> sreqs;
+    const int mode = cfg_.multichoice_continuations_start_space ? (*cfg_.multichoice_continuations_start_space ? 1 : 0) : -1;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      auto& r = out[i];
+      std::vector<int32_t> ctx = requests[i].context.empty() ? std::vector<int32_t>{eos_}
+                                                             : tokenizer_->encode(requests[i].context, cfg_.add_special_tokens);
+      if (static_cast<int>(ctx.size()) > max_length_) {
+        r.truncated_tokens = static_cast<int>(ctx.size()) - max_length_;
+        ctx.erase(ctx.begin(), ctx.end() - max_length_);
+      }
+      r.input_tokens = ctx;
+      for (const auto& choice : requests[i].choices) {
+        const auto ids = tokenizer_->encode(apply_start_space(choice, mode), false);
+        if (ids.size() != 1)
+          throw Error("choice '" + choice + "' is " + std::to_string(ids.size()) +
+                      " tokens, but single-token loglikelihood needs exactly one");
+        r.choice_tokens.push_back(ids[0]);
+        sreqs.push_back({ctx, {ids[0]}});
+      }
+    }
+    const auto res = engine::score(*model_, sreqs, score_opt_);
+    size_t k = 0;
+    for (auto& r : out)
+      for (size_t c = 0; c < r.choice_tokens.size(); ++c) r.logprobs.push_back(res[k++].logprob);
+    return out;
+  }
+
+  std::vector<RollingResponse> loglikelihood_rolling(std::span<const RollingRequest> requests) override {
+    std::vector<RollingResponse> out(requests.size());
+    std::vector<engine::ScoreRequest> sreqs;
+    std::vector<size_t> owner;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      out[i].tokens = tokenizer_->encode(requests[i].text, cfg_.add_special_tokens);
+      for (auto& w : rolling_windows(out[i].tokens, eos_, max_length_)) {
+        sreqs.push_back({std::move(w.input), std::move(w.targets)});
+        owner.push_back(i);
+      }
+    }
+    const auto res = engine::score(*model_, sreqs, score_opt_);
+    for (size_t k = 0; k < res.size(); ++k) out[owner[k]].logprob += res[k].logprob;
+    return out;
+  }
+
+  std::vector<GenerationResponse> greedy_until(std::span<const GenerationRequest> requests) override {
+    std::vector<GenerationResponse> out(requests.size());
+    std::vector<engine::GenerateRequest> greqs;
+    std::vector<std::vector<std::string>> stops(requests.size());
+    const std::string eos_text = tokenizer_->eos_token().value_or("");
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const auto& q = requests[i];
+      if (q.num_samples > 1)
+        throw NotBuiltError("sampling several generations per request (num_samples > 1) in the native engine");
+      std::vector<int32_t> ctx = tokenizer_->encode(q.context, cfg_.add_special_tokens);
+      if (ctx.empty()) ctx.push_back(eos_);
+      int new_tokens = q.generation_size ? *q.generation_size : max_length_ - static_cast<int>(ctx.size());
+      new_tokens = std::max(1, std::min(new_tokens, max_length_ - 1));
+      if (static_cast<int>(ctx.size()) + new_tokens > max_length_) {
+        const int keep = max_length_ - new_tokens;
+        out[i].truncated_tokens = static_cast<int>(ctx.size()) - keep;
+        ctx.erase(ctx.begin(), ctx.end() - keep);
+      }
+      out[i].input_tokens = ctx;
+      stops[i] = q.stop_sequences;
+      if (!eos_text.empty()) stops[i].push_back(eos_text);
+      greqs.push_back({std::move(ctx), new_tokens});
+    }
+    engine::GenerateOptions opt;
+    opt.eos_ids = eos_ids_;
+    opt.max_batch_sequences = cfg_.batch_size.value_or(16);
+    opt.should_stop = [&](size_t idx, const std::vector<int32_t>& gen) {
+      const std::string text = tokenizer_->decode(gen, false);
+      for (const auto& s : stops[idx])
+        if (!s.empty() && text.find(s) != std::string::npos) return true;
+      return false;
+    };
+    const auto gens = engine::generate_greedy(*model_, greqs, opt);
+    for (size_t i = 0; i < requests.size(); ++i) {
+      std::string text = tokenizer_->decode(gens[i], true);
+      for (const auto& s : requests[i].stop_sequences)
+        if (!s.empty()) text = text.substr(0, text.find(s));
+      out[i].texts.push_back(std::move(text));
+      out[i].output_tokens.push_back(gens[i]);
+    }
+    return out;
+  }
+
+ private:
+  // lighteval v0.5 tok_encode_pair (non-pairwise), with the empty-context rule of _loglikelihood.
+  std::pair<std::vector<int32_t>, std::vector<int32_t>> encode_pair(std::string context, std::string continuation) const {
+    if (context.empty()) return {{eos_}, tokenizer_->encode(continuation, cfg_.add_special_tokens)};
+    const size_t n = trailing_whitespace_bytes(context);
+    if (n) {
+      continuation = context.substr(context.size() - n) + continuation;
+      context.resize(context.size() - n);
+    }
+    if (cfg_.pairwise_tokenization) {
+      auto ctx = tokenizer_->encode(context, cfg_.add_special_tokens);
+      auto cont = tokenizer_->encode(continuation, false);
+      return {ctx, cont};
+    }
+    const auto whole = tokenizer_->encode(context + continuation, cfg_.add_special_tokens);
+    auto ctx = tokenizer_->encode(context, cfg_.add_special_tokens);
+    // v0.5 keeps the context's own encoding and cuts the continuation from the joint one.
+    const size_t split = std::min(ctx.size(), whole.size());
+    return {std::move(ctx), std::vector<int32_t>(whole.begin() + split, whole.end())};
+  }
+
+  NativeModelConfig cfg_;
+  std::unique_ptr<engine::Backend> backend_;
+  std::unique_ptr<model::Transformer> model_;
+  std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
+  int max_length_ = 2048;
+  int32_t eos_ = 0;
+  std::vector<int32_t> eos_ids_;
+  ModelInfo info_;
+  engine::ScoreOptions score_opt_;
+};
+
+}  // namespace
 
 std::unique_ptr<Model> make_native_model(const NativeModelConfig& config) {
-  throw NotBuiltError("the native inference engine");
+  return std::make_unique<NativeModel>(config);
 }
 
 }  // namespace lighteval::backends
