@@ -154,10 +154,12 @@ MetricDef em_metric(std::string name, std::string key, Use use, ExactMatchOption
 
 MetricDef maj_metric(std::string name, int k, Use use, ExactMatchOptions opt, std::string key = "") {
   if (key.empty()) key = "maj@" + std::to_string(k);
-  return mean_metric(std::move(name), key, Cat::GenerativeSampling, use, true,
-                     [opt, k](const SampleInput& in) {
-                       return static_cast<double>(maj_at_k(in.golds, in.predictions, k, opt));
-                     });
+  MetricDef d = mean_metric(std::move(name), key, Cat::GenerativeSampling, use, true,
+                            [opt, k](const SampleInput& in) {
+                              return static_cast<double>(maj_at_k(in.golds, in.predictions, k, opt));
+                            });
+  d.num_samples = k;
+  return d;
 }
 
 MetricDef recall_metric(std::string name, std::string key, Cat cat, int k) {
@@ -358,10 +360,12 @@ MetricDef find_metric(std::string_view name, const Json& params) {
   if (n == "pass_at_k") {
     int k = int_param(params, "k", n), samples = int_param(params, "n", n);
     std::string key = "pass@k:k=" + std::to_string(k) + "&n=" + std::to_string(samples);
-    return mean_metric(n, key, Cat::GenerativeSampling, Use::Reasoning, true,
-                       [k, samples](const SampleInput& in) {
-                         return pass_at_k(in.golds, in.predictions, k, samples);
-                       });
+    MetricDef d = mean_metric(n, key, Cat::GenerativeSampling, Use::Reasoning, true,
+                              [k, samples](const SampleInput& in) {
+                                return pass_at_k(in.golds, in.predictions, k, samples);
+                              });
+    d.num_samples = samples;
+    return d;
   }
   std::string valid;
   for (const auto& m : all_metrics()) valid += (valid.empty() ? "" : ", ") + m.name;

@@ -84,6 +84,8 @@ struct MetricDef {
   MetricCategory category = MetricCategory::Multichoice;
   MetricUseCase use_case = MetricUseCase::Accuracy;
   std::string sample_fn_name = "compute";
+  // GENERATIVE_SAMPLING: generations needed per doc (k of maj@k, n of pass@k); 1 otherwise.
+  int num_samples = 1;
   std::function<SampleResult(const SampleInput&)> compute;
 
   Json config_json() const;  // {"metric_name", "higher_is_better", "category", "use_case", ...}
