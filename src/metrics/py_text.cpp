@@ -164,6 +164,25 @@ Regex::~Regex() {
 
 namespace {
 
+// PCRE2 runs with PCRE2_NO_UTF_CHECK, which is undefined behaviour on malformed UTF-8, and model
+// generations can hold any bytes: malformed sequences become U+FFFD first (as Python's
+// decode(errors="replace") would have done before the text ever reached lighteval).
+std::string valid_utf8(std::string_view s, bool* changed) {
+  auto p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  size_t i = 0;
+  while (i < s.size()) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p + i, static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+    if (n <= 0) {
+      *changed = true;
+      return encode(decode(s));
+    }
+    i += static_cast<size_t>(n);
+  }
+  *changed = false;
+  return std::string();
+}
+
 struct Matcher {
   pcre2_match_data* md;
   explicit Matcher(pcre2_code* code) : md(pcre2_match_data_create_from_pattern(code, nullptr)) {}
@@ -211,6 +230,9 @@ void expand(std::string& out, std::string_view repl, std::string_view text, PCRE
 }  // namespace
 
 std::string Regex::sub(std::string_view repl, std::string_view text) const {
+  bool changed = false;
+  std::string fixed = valid_utf8(text, &changed);
+  if (changed) text = fixed;
   Matcher m(impl_->code);
   std::string out;
   size_t offset = 0, copied = 0;
@@ -238,6 +260,9 @@ std::string Regex::sub(std::string_view repl, std::string_view text) const {
 }
 
 bool Regex::search(std::string_view text, std::string* group_out, int group) const {
+  bool changed = false;
+  std::string fixed = valid_utf8(text, &changed);
+  if (changed) text = fixed;
   Matcher m(impl_->code);
   int rc = pcre2_match(impl_->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0,
                        PCRE2_NO_UTF_CHECK, m.md, nullptr);
@@ -253,6 +278,9 @@ bool Regex::search(std::string_view text, std::string* group_out, int group) con
 }
 
 bool Regex::full_match(std::string_view text) const {
+  bool changed = false;
+  std::string fixed = valid_utf8(text, &changed);
+  if (changed) text = fixed;
   Matcher m(impl_->code);
   int rc = pcre2_match(impl_->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0,
                        PCRE2_NO_UTF_CHECK | PCRE2_ANCHORED | PCRE2_ENDANCHORED, m.md, nullptr);
@@ -260,6 +288,9 @@ bool Regex::full_match(std::string_view text) const {
 }
 
 std::vector<std::string> Regex::split(std::string_view text) const {
+  bool changed = false;
+  std::string fixed = valid_utf8(text, &changed);
+  if (changed) text = fixed;
   Matcher m(impl_->code);
   std::vector<std::string> out;
   size_t offset = 0, last = 0;
