@@ -19,7 +19,7 @@ RowLoader default_row_loader() {
 #ifdef LIGHTEVAL_TASKS_HAVE_DATA
   return [](const std::string& repo, const std::string& subset, const std::string& split,
             const std::optional<std::string>& revision) {
-    return data::load_split(repo, subset, split, revision);
+    return data::load_split(repo, subset, split, revision.value_or(""));
   };
 #else
   return [](const std::string&, const std::string&, const std::string&,

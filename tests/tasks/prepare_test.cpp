@@ -33,31 +33,6 @@ TaskConfig custom_config(const std::string& yaml) {
   return f.tasks.at(0);
 }
 
-// Checks every prepared doc against the reference case (same order: seed, doc, spec).
-void expect_matches(const PreparedTask& got, const Json& ref_case) {
-  const Json& docs = ref_case["docs"];
-  EXPECT_EQ(got.original_num_docs, ref_case["original_num_docs"].get<size_t>());
-  ASSERT_EQ(got.docs.size(), docs.size());
-  for (size_t i = 0; i < docs.size(); ++i) {
-    SCOPED_TRACE(ref_case["name"].get<std::string>() + " doc " + std::to_string(i));
-    const PreparedDoc& p = got.docs[i];
-    EXPECT_EQ(p.sample_id, docs[i]["sample_id"].get<std::string>());
-    EXPECT_EQ(p.num_fewshot, docs[i]["num_fewshot"].get<int>());
-    EXPECT_EQ(p.doc.ctx, docs[i]["ctx"].get<std::string>());
-    EXPECT_EQ(p.doc.choices, docs[i]["choices"].get<std::vector<std::string>>());
-    const Json& gold = docs[i]["gold_index"];
-    if (gold.is_array()) {
-      EXPECT_TRUE(p.doc.gold_index_is_list);
-      EXPECT_EQ(p.doc.gold_index, gold.get<std::vector<int64_t>>());
-    } else {
-      EXPECT_FALSE(p.doc.gold_index_is_list);
-      EXPECT_EQ(p.doc.gold_index, std::vector<int64_t>{gold.get<int64_t>()});
-    }
-    EXPECT_EQ(p.doc.num_asked_few_shots, p.num_fewshot);
-    EXPECT_EQ(p.doc.num_effective_few_shots, static_cast<int>(docs[i]["fewshot_rows"].size()));
-  }
-}
-
 class PrepareTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -75,16 +50,16 @@ class PrepareTest : public ::testing::Test {
 };
 
 TEST_F(PrepareTest, ArcChallenge25ShotMatchesLighteval) {
-  expect_matches(run_builtin("leaderboard|arc:challenge|25|0", 3),
+  testing::expect_prepared_matches(run_builtin("leaderboard|arc:challenge|25|0", 3),
                  find_case(reference(), "leaderboard|arc:challenge|25"));
 }
 
 TEST_F(PrepareTest, Gsm8k5ShotMatchesLighteval) {
-  expect_matches(run_builtin("leaderboard|gsm8k|5|0", 3), find_case(reference(), "leaderboard|gsm8k|5"));
+  testing::expect_prepared_matches(run_builtin("leaderboard|gsm8k|5|0", 3), find_case(reference(), "leaderboard|gsm8k|5"));
 }
 
 TEST_F(PrepareTest, TruthfulQaZeroShotMatchesLighteval) {
-  expect_matches(run_builtin("leaderboard|truthfulqa:mc|0|0", 3),
+  testing::expect_prepared_matches(run_builtin("leaderboard|truthfulqa:mc|0|0", 3),
                  find_case(reference(), "leaderboard|truthfulqa:mc|0"));
 }
 
@@ -115,7 +90,7 @@ TEST_F(PrepareTest, SamplingFromTheEvalPoolSkipsTheDocAndKeepsSpecOrder) {
   options_.max_samples = 4;
   std::vector<TaskSpec> specs{parse_task_spec("custom|gsm8k_pool_eval|2|0"),
                               parse_task_spec("custom|gsm8k_pool_eval|1|0")};
-  expect_matches(prepare_task(c, specs, options_), find_case(reference(), "custom|gsm8k_pool_eval"));
+  testing::expect_prepared_matches(prepare_task(c, specs, options_), find_case(reference(), "custom|gsm8k_pool_eval"));
 }
 
 TEST_F(PrepareTest, BalancedSelectionWithTwoSeeds) {
@@ -130,7 +105,7 @@ TEST_F(PrepareTest, BalancedSelectionWithTwoSeeds) {
 )");
   options_.max_samples = 2;
   options_.num_fewshot_seeds = 2;
-  expect_matches(prepare_task(c, {parse_task_spec("custom|tqa_balanced|3|0")}, options_),
+  testing::expect_prepared_matches(prepare_task(c, {parse_task_spec("custom|tqa_balanced|3|0")}, options_),
                  find_case(reference(), "custom|tqa_balanced"));
 }
 
@@ -148,7 +123,7 @@ TEST_F(PrepareTest, SequentialSelectionWithSeedsAndSystemPrompt) {
   options_.max_samples = 2;
   options_.num_fewshot_seeds = 2;
   options_.system_prompt = "You are a careful student. ";
-  expect_matches(prepare_task(c, {parse_task_spec("custom|arc_sequential|2|0")}, options_),
+  testing::expect_prepared_matches(prepare_task(c, {parse_task_spec("custom|arc_sequential|2|0")}, options_),
                  find_case(reference(), "custom|arc_sequential"));
 }
 
@@ -170,7 +145,7 @@ TEST_F(PrepareTest, RandomSelectionWithASecondSeed) {
   };
   options_.max_samples = 2;
   options_.num_fewshot_seeds = 2;
-  expect_matches(prepare_task(c, {parse_task_spec("custom|arc_random_seeds|1|0")}, options_),
+  testing::expect_prepared_matches(prepare_task(c, {parse_task_spec("custom|arc_random_seeds|1|0")}, options_),
                  find_case(reference(), "custom|arc_random_seeds"));
 }
 

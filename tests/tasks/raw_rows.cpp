@@ -4,6 +4,8 @@
 #include <map>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 #include "common/test_support.h"
 #include "util/error.h"
 
@@ -85,6 +87,34 @@ std::vector<Json> raw_rows(const std::string& repo, const std::string& subset_in
 RowLoader raw_row_loader() {
   return [](const std::string& repo, const std::string& subset, const std::string& split,
             const std::optional<std::string>&) { return raw_rows(repo, subset, split); };
+}
+
+void expect_prepared_matches(const PreparedTask& got, const Json& ref_case) {
+  const Json& docs = ref_case["docs"];
+  EXPECT_EQ(got.original_num_docs, ref_case["original_num_docs"].get<size_t>());
+  ASSERT_EQ(got.docs.size(), docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    SCOPED_TRACE(ref_case["name"].get<std::string>() + " doc " + std::to_string(i));
+    const PreparedDoc& p = got.docs[i];
+    EXPECT_EQ(p.sample_id, docs[i]["sample_id"].get<std::string>());
+    EXPECT_EQ(p.num_fewshot, docs[i]["num_fewshot"].get<int>());
+    EXPECT_EQ(p.doc.ctx, docs[i]["ctx"].get<std::string>());
+    const Json& choices = docs[i]["choices"];
+    EXPECT_EQ(p.doc.choices_none, choices.is_null());
+    if (!choices.is_null()) EXPECT_EQ(p.doc.choices, choices.get<std::vector<std::string>>());
+    const Json& gold = docs[i]["gold_index"];
+    if (gold.is_array()) {
+      EXPECT_TRUE(p.doc.gold_index_is_list);
+      EXPECT_EQ(p.doc.gold_index, gold.get<std::vector<int64_t>>());
+    } else if (gold.is_null()) {
+      EXPECT_TRUE(p.doc.gold_index.empty());
+    } else {
+      EXPECT_FALSE(p.doc.gold_index_is_list);
+      EXPECT_EQ(p.doc.gold_index, std::vector<int64_t>{gold.get<int64_t>()});
+    }
+    EXPECT_EQ(p.doc.num_asked_few_shots, p.num_fewshot);
+    EXPECT_EQ(p.doc.num_effective_few_shots, static_cast<int>(docs[i]["fewshot_rows"].size()));
+  }
 }
 
 }  // namespace lighteval::tasks::testing

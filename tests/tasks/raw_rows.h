@@ -17,4 +17,8 @@ namespace lighteval::tasks::testing {
 std::vector<Json> raw_rows(const std::string& repo, const std::string& subset, const std::string& split);
 RowLoader raw_row_loader();
 
+// Checks prepared docs against a reference case of tests/fixtures/tasks/*.json (written by the
+// scripts in scripts/fixtures): same order (seed, doc, spec), sample ids, contexts, choices, golds.
+void expect_prepared_matches(const PreparedTask& got, const Json& ref_case);
+
 }  // namespace lighteval::tasks::testing
