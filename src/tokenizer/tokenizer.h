@@ -44,7 +44,7 @@ class Tokenizer {
   std::vector<std::vector<int32_t>> encode_batch(const std::vector<std::string>& texts,
                                                  bool add_special_tokens = true,
                                                  int num_threads = 0) const;  // 0 = all cores
-  // Ids out of range throw lighteval::Error.
+  // Ids with no token are skipped, as HF tokenizers does.
   std::string decode(std::span<const int32_t> ids, bool skip_special_tokens = false) const;
 
   std::optional<int32_t> bos_token_id() const;
