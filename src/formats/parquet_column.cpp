@@ -240,7 +240,7 @@ ColumnData read_column_chunk(std::string_view chunk, const ColumnMetaData& meta,
   std::vector<Json> dictionary;
   bool have_dict = false;
   if (meta.num_values < 0 || meta.num_values > max_entries)
-    throw DecodeError("column chunk claims " + std::to_string(meta.num_values) + " values, more than allowed");
+    throw DecodeError("column chunk claims " + std::to_string(meta.num_values) + " values, more than its row group allows or the reader's limit");
   const auto* base = reinterpret_cast<const uint8_t*>(chunk.data());
   size_t pos = 0;
   int64_t entries = 0;

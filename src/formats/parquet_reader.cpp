@@ -2,6 +2,7 @@
 // (Dremel) into JSON rows.
 #include "formats/parquet_reader.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -19,8 +20,7 @@ namespace pq = parquet;
 
 namespace {
 
-// Bounds each column chunk's level slots so a forged count cannot exhaust memory; 2^31 is also
-// the limit of the per-entry value index.
+// 2^31 slots is also the limit of the per-entry value index.
 constexpr int64_t kMaxEntriesPerChunk = (int64_t{1} << 31) - 1;
 
 class Source {
@@ -95,7 +95,9 @@ using Slices = std::vector<std::pair<size_t, size_t>>;  // per leaf: [begin, end
 
 class ParquetRowReader : public RowReader {
  public:
-  ParquetRowReader(std::unique_ptr<Source> src, std::string name) : src_(std::move(src)), name_(std::move(name)) {
+  ParquetRowReader(std::unique_ptr<Source> src, std::string name, ParquetReadLimits limits = {})
+      : src_(std::move(src)), name_(std::move(name)),
+        max_slots_(std::clamp<int64_t>(limits.max_slots_per_column_chunk, 0, kMaxEntriesPerChunk)) {
     guarded("reading the footer", [&] {
       meta_ = read_footer(*src_);
       schema_ = pq::build_schema(meta_.schema);
@@ -172,7 +174,7 @@ class ParquetRowReader : public RowReader {
             static_cast<uint64_t>(m.total_compressed_size) > src_->size() - static_cast<uint64_t>(start))
           throw pq::DecodeError("column chunk lies outside the file (truncated file?)");
         // Flat columns have exactly one slot per row, so the row count bounds them tightly.
-        int64_t max_entries = leaves_[c].max_rep == 0 ? std::min(rg.num_rows, kMaxEntriesPerChunk) : kMaxEntriesPerChunk;
+        int64_t max_entries = leaves_[c].max_rep == 0 ? std::min(rg.num_rows, max_slots_) : max_slots_;
         std::string bytes = src_->read(static_cast<uint64_t>(start), static_cast<uint64_t>(m.total_compressed_size));
         columns_.push_back(pq::read_column_chunk(bytes, m, leaves_[c], max_entries));
         size_t rows = columns_.back().row_starts.size() - 1;
@@ -265,6 +267,7 @@ class ParquetRowReader : public RowReader {
 
   std::unique_ptr<Source> src_;
   std::string name_;
+  int64_t max_slots_;
   pq::FileMetaData meta_;
   pq::Schema schema_;
   std::vector<pq::LeafInfo> leaves_;
@@ -283,6 +286,11 @@ std::unique_ptr<RowReader> open_parquet(const std::filesystem::path& file) {
 
 std::unique_ptr<RowReader> open_parquet_bytes(std::string bytes, const std::string& name) {
   return std::make_unique<ParquetRowReader>(std::make_unique<MemorySource>(std::move(bytes)), name);
+}
+
+std::unique_ptr<RowReader> open_parquet_bytes(std::string bytes, const std::string& name,
+                                              const ParquetReadLimits& limits) {
+  return std::make_unique<ParquetRowReader>(std::make_unique<MemorySource>(std::move(bytes)), name, limits);
 }
 
 ParquetInfo parquet_info(const std::filesystem::path& file) {

@@ -33,6 +33,8 @@ int64_t floor_div(int64_t a, int64_t b) {
 }
 
 std::string format_date(int64_t days) {
+  // Far beyond any calendar a dataset uses; keeps the civil-date arithmetic from overflowing.
+  if (days > (int64_t{1} << 40) || days < -(int64_t{1} << 40)) throw DecodeError("a DATE/TIMESTAMP value is out of range");
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
@@ -219,6 +221,8 @@ Schema build_schema(const std::vector<SchemaElement>& elements) {
 }
 
 ValueConverter::ValueConverter(const SchemaElement& e) {
+  if (e.scale < -1000 || e.scale > 1000 || e.logical.scale < -1000 || e.logical.scale > 1000)
+    throw DecodeError("column '" + e.name + "' has an out-of-range DECIMAL scale");
   const LogicalType& lt = e.logical;
   int ct = e.converted_type.value_or(-1);
   PhysicalType pt = e.type.value_or(PhysicalType::int32);
