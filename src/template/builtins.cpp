@@ -90,11 +90,13 @@ Dict make_globals(const Options& options) {
     for (auto& kv : a.keyword) d.set(kv.first, kv.second);
     return Value::dict(std::move(d));
   }));
-  g.set("namespace", Value::callable("namespace", [](Interpreter&, CallArgs& a) {
+  g.set("namespace", Value::callable("namespace", [](Interpreter& in, CallArgs& a) {
     Dict d;
     if (!a.positional.empty() && a.positional[0].is_dict()) d = a.positional[0].as_dict();
     for (auto& kv : a.keyword) d.set(kv.first, kv.second);
-    return Value::dict(std::move(d), true);
+    Value ns = Value::dict(std::move(d), true);
+    in.track_namespace(ns);
+    return ns;
   }));
   g.set("raise_exception", Value::callable("raise_exception", [](Interpreter&, CallArgs& a) -> Value {
     // Kept verbatim (no location) so callers see exactly the template's message.

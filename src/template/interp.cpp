@@ -120,6 +120,12 @@ Interpreter::Interpreter(const Options& options, const Json& context) : options_
   frame_->parent = ctx;
 }
 
+Interpreter::~Interpreter() {
+  // Break the cycles macros and namespaces can form (frame -> macro -> frame).
+  for (auto& f : closures_) f->vars.clear();
+  for (auto& ns : namespaces_) ns.mutable_dict().items.clear();
+}
+
 void Interpreter::charge(size_t bytes) {
   charged_ += bytes;
   if (charged_ > kMaxProducedBytes) throw TemplateError("template output exceeds the 256 MiB limit");
@@ -321,6 +327,7 @@ Value Interpreter::apply_filter_chain(const std::vector<ExprPtr>& filters, Value
 
 Value Interpreter::make_macro(const Node& n, std::shared_ptr<Frame> closure, Value) {
   const Node* node = &n;
+  closures_.push_back(closure);
   std::string name = n.kind == NodeKind::Macro ? n.text : "caller";
   return Value::callable(name, [node, closure, name](Interpreter& in, CallArgs& args) {
     DepthScope depth(in);

@@ -21,6 +21,9 @@ enum class Flow { Normal, Break, Continue };
 class Interpreter {
  public:
   Interpreter(const Options& options, const Json& context);
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
 
   std::string render(const Program& program);
   Value eval(const Expr& e);
@@ -36,6 +39,9 @@ class Interpreter {
   // Counts one loop iteration or call; throws past the render budget.
   void step();
   void check_stack() const;
+  // Remembers a namespace so its contents are released after rendering: templates can make
+  // reference cycles (`set ns.self = ns`, macros stored in the scope they close over).
+  void track_namespace(const Value& ns) { namespaces_.push_back(ns); }
   const Options& options() const { return options_; }
 
  private:
@@ -61,6 +67,8 @@ class Interpreter {
   size_t charged_ = 0;
   size_t iterations_ = 0;
   std::uintptr_t stack_base_ = 0;
+  std::vector<std::shared_ptr<Frame>> closures_;
+  std::vector<Value> namespaces_;
   friend struct DepthScope;
 };
 
