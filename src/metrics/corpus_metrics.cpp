@@ -113,6 +113,11 @@ void text_labels_of(const std::vector<CorpusItem>& items, std::vector<long>& t, 
   }
 }
 
+const std::string& first_prediction(const CorpusItem& it) {
+  if (it.pred_texts.empty()) throw Error("a translation metric item has no prediction");
+  return it.pred_texts[0];  // only the first prediction is scored, as upstream
+}
+
 double translation(CorpusFn fn, const std::vector<CorpusItem>& items) {
   std::vector<std::string> hyps;
   sacrebleu::References refs;
@@ -127,6 +132,25 @@ double translation(CorpusFn fn, const std::vector<CorpusItem>& items) {
 }
 
 }  // namespace
+
+bool has_sentence_stats(CorpusFn fn) {
+  return fn == CorpusFn::Bleu || fn == CorpusFn::Chrf || fn == CorpusFn::Ter;
+}
+
+std::vector<double> sentence_stats(CorpusFn fn, const CorpusItem& item) {
+  const std::string& hyp = first_prediction(item);
+  if (fn == CorpusFn::Bleu) return sacrebleu::bleu_stats(hyp, item.gold_texts);
+  if (fn == CorpusFn::Chrf) return sacrebleu::chrf_stats(hyp, item.gold_texts);
+  if (fn == CorpusFn::Ter) return sacrebleu::ter_stats(hyp, item.gold_texts);
+  throw Error("internal error: no sentence statistics for this corpus metric");
+}
+
+double score_from_stats(CorpusFn fn, const std::vector<double>& summed) {
+  if (fn == CorpusFn::Bleu) return sacrebleu::bleu_from_stats(summed);
+  if (fn == CorpusFn::Chrf) return sacrebleu::chrf_from_stats(summed);
+  if (fn == CorpusFn::Ter) return sacrebleu::ter_from_stats(summed);
+  throw Error("internal error: no sentence statistics for this corpus metric");
+}
 
 double corpus_aggregate(CorpusFn fn, const std::vector<CorpusItem>& items) {
   if (items.empty()) return NAN;  // np.mean([]) is nan

@@ -47,6 +47,12 @@ double count_bytes(const std::string& text);
 
 double corpus_aggregate(CorpusFn fn, const std::vector<CorpusItem>& items);
 
+// BLEU, chrF and TER are functions of summed per-sentence statistics (as in sacrebleu); the
+// bootstrap uses these to avoid re-tokenising each resample. Same values as corpus_aggregate.
+bool has_sentence_stats(CorpusFn fn);
+std::vector<double> sentence_stats(CorpusFn fn, const CorpusItem& item);
+double score_from_stats(CorpusFn fn, const std::vector<double>& summed);
+
 // sklearn-compatible scores over integer labels (zero_division -> 0).
 std::vector<double> f1_per_class(const std::vector<long>& y_true, const std::vector<long>& y_pred);
 double f1_micro(const std::vector<long>& y_true, const std::vector<long>& y_pred);

@@ -406,6 +406,19 @@ std::optional<double> standard_error(const MetricOutput& output, const std::vect
     if (!s.item) throw Error("corpus metric '" + output.key + "' was given a plain value instead of an item");
     items.push_back(*s.item);
   }
+  if (has_sentence_stats(output.corpus_fn)) {
+    std::vector<std::vector<double>> stats;
+    for (const auto& it : items) stats.push_back(sentence_stats(output.corpus_fn, it));
+    return bootstrap_stderr(
+        stats.size(),
+        [&](const std::vector<size_t>& idx) {
+          std::vector<double> sum(stats[0].size(), 0.0);
+          for (size_t i : idx)
+            for (size_t k = 0; k < sum.size(); ++k) sum[k] += stats[i][k];
+          return score_from_stats(output.corpus_fn, sum);
+        },
+        bootstrap_iterations);
+  }
   std::vector<CorpusItem> draw(items.size());
   return bootstrap_stderr(
       items.size(),

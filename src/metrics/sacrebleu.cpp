@@ -97,43 +97,66 @@ std::string tokenize_tercom(std::string_view line) {
   return py::join(py::split(py::lower(line)), " ");
 }
 
-double corpus_bleu(const std::vector<std::string>& hyps, const References& refs) {
-  check_shapes(hyps, refs, "bleu");
-  constexpr int kOrder = 4;
-  double correct[kOrder] = {0}, total[kOrder] = {0};
-  double sys_len = 0, ref_len = 0;
+namespace {
+using StatsFn = std::vector<double> (*)(const std::string&, const std::vector<std::string>&);
+using ScoreFn = double (*)(const std::vector<double>&);
+
+double corpus_score(const std::vector<std::string>& hyps, const References& refs, const char* name,
+                    StatsFn stats, ScoreFn score) {
+  check_shapes(hyps, refs, name);
+  std::vector<double> total;
   for (size_t s = 0; s < hyps.size(); ++s) {
-    auto hw = words_of(tokenize_13a(py::rstrip(hyps[s])));
-    std::vector<std::vector<std::string>> rws;
-    for (const auto& r : refs[s]) rws.push_back(words_of(tokenize_13a(py::rstrip(r))));
-    // Closest reference length, the shorter one on ties.
-    long hl = static_cast<long>(hw.size()), best_diff = -1, best_len = -1;
-    for (const auto& rw : rws) {
-      long rl = static_cast<long>(rw.size()), diff = std::labs(hl - rl);
-      if (best_diff == -1 || diff < best_diff) {
-        best_diff = diff;
-        best_len = rl;
-      } else if (diff == best_diff) {
-        best_len = std::min(best_len, rl);
-      }
-    }
-    sys_len += static_cast<double>(hl);
-    ref_len += static_cast<double>(best_len);
-    for (int n = 1; n <= kOrder; ++n) {
-      Counts hc = ngrams(hw, static_cast<size_t>(n));
-      Counts maxref;
-      for (const auto& rw : rws)
-        for (const auto& [g, c] : ngrams(rw, static_cast<size_t>(n))) maxref[g] = std::max(maxref[g], c);
-      for (const auto& [g, c] : hc) {
-        auto it = maxref.find(g);
-        if (it != maxref.end()) correct[n - 1] += std::min(c, it->second);
-      }
-      total[n - 1] += std::max(0L, hl - n + 1);
+    std::vector<double> st = stats(hyps[s], refs[s]);
+    if (total.empty()) total.assign(st.size(), 0.0);
+    for (size_t i = 0; i < st.size(); ++i) total[i] += st[i];
+  }
+  if (total.empty()) throw Error(std::string(name) + " needs at least one hypothesis");
+  return score(total);
+}
+}  // namespace
+
+constexpr int kOrder = 4;
+
+std::vector<double> bleu_stats(const std::string& hyp, const std::vector<std::string>& refs) {
+  if (refs.empty()) throw Error("bleu: a hypothesis has no reference");
+  std::vector<double> st(2 + 2 * kOrder, 0.0);
+  auto hw = words_of(tokenize_13a(py::rstrip(hyp)));
+  std::vector<std::vector<std::string>> rws;
+  for (const auto& r : refs) rws.push_back(words_of(tokenize_13a(py::rstrip(r))));
+  // Closest reference length, the shorter one on ties.
+  long hl = static_cast<long>(hw.size()), best_diff = -1, best_len = -1;
+  for (const auto& rw : rws) {
+    long rl = static_cast<long>(rw.size()), diff = std::labs(hl - rl);
+    if (best_diff == -1 || diff < best_diff) {
+      best_diff = diff;
+      best_len = rl;
+    } else if (diff == best_diff) {
+      best_len = std::min(best_len, rl);
     }
   }
+  st[0] = static_cast<double>(hl);
+  st[1] = static_cast<double>(best_len);
+  for (int n = 1; n <= kOrder; ++n) {
+    Counts hc = ngrams(hw, static_cast<size_t>(n));
+    Counts maxref;
+    for (const auto& rw : rws)
+      for (const auto& [g, c] : ngrams(rw, static_cast<size_t>(n))) maxref[g] = std::max(maxref[g], c);
+    for (const auto& [g, c] : hc) {
+      auto it = maxref.find(g);
+      if (it != maxref.end()) st[1 + n] += std::min(c, it->second);
+    }
+    st[1 + kOrder + n] += static_cast<double>(std::max(0L, hl - n + 1));
+  }
+  return st;
+}
+
+double bleu_from_stats(const std::vector<double>& st) {
+  double sys_len = st[0], ref_len = st[1];
+  const double* correct = &st[2];
+  const double* total = &st[2 + kOrder];
   double bp = sys_len < ref_len ? (sys_len > 0 ? std::exp(1 - ref_len / sys_len) : 0.0) : 1.0;
   bool any = false;
-  for (double c : correct) any = any || c != 0;
+  for (int n = 0; n < kOrder; ++n) any = any || correct[n] != 0;
   if (!any) return 0.0;
   double precisions[kOrder] = {0};
   double smooth = 1.0;
@@ -151,6 +174,10 @@ double corpus_bleu(const std::vector<std::string>& hyps, const References& refs)
   return bp * std::exp(sum / kOrder);
 }
 
+double corpus_bleu(const std::vector<std::string>& hyps, const References& refs) {
+  return corpus_score(hyps, refs, "bleu", bleu_stats, bleu_from_stats);
+}
+
 namespace {
 constexpr int kCharOrder = 6;
 constexpr double kBeta = 2.0;
@@ -163,8 +190,9 @@ std::vector<std::map<std::u32string, int>> char_ngrams(const std::string& line) 
       for (size_t i = 0; i + n <= s.size(); ++i) ++out[n - 1][s.substr(i, n)];
   return out;
 }
+}  // namespace
 
-double chrf_f_score(const std::vector<double>& st) {
+double chrf_from_stats(const std::vector<double>& st) {
   const double eps = 1e-16, factor = kBeta * kBeta;
   double avg_prec = 0, avg_rec = 0;
   int eff = 0;
@@ -187,57 +215,60 @@ double chrf_f_score(const std::vector<double>& st) {
   if (avg_prec + avg_rec == 0) return 0.0;
   return 100 * (1 + factor) * avg_prec * avg_rec / (factor * avg_prec + avg_rec);
 }
-}  // namespace
+
+std::vector<double> chrf_stats(const std::string& hyp, const std::vector<std::string>& refs) {
+  if (refs.empty()) throw Error("chrf: a hypothesis has no reference");
+  auto hn = char_ngrams(hyp);
+  std::vector<double> best;
+  double best_f = -1;
+  for (const auto& r : refs) {
+    auto rn = char_ngrams(r);
+    std::vector<double> st;
+    for (int n = 0; n < kCharOrder; ++n) {
+      double hc = 0, rc = 0, mc = 0;
+      for (const auto& [g, c] : hn[n]) {
+        hc += c;
+        auto it = rn[n].find(g);
+        if (it != rn[n].end()) mc += std::min(c, it->second);
+      }
+      for (const auto& [g, c] : rn[n]) rc += c;
+      st.insert(st.end(), {hc, rc, mc});
+    }
+    double f = chrf_from_stats(st);
+    if (f > best_f) {  // the best-scoring reference, the first on ties
+      best_f = f;
+      best = st;
+    }
+  }
+  return best;
+}
 
 double corpus_chrf(const std::vector<std::string>& hyps, const References& refs) {
-  check_shapes(hyps, refs, "chrf");
-  std::vector<double> totals(3 * kCharOrder, 0.0);
-  for (size_t s = 0; s < hyps.size(); ++s) {
-    auto hn = char_ngrams(hyps[s]);
-    std::vector<double> best;
-    double best_f = -1;
-    for (const auto& r : refs[s]) {
-      auto rn = char_ngrams(r);
-      std::vector<double> st;
-      for (int n = 0; n < kCharOrder; ++n) {
-        double hc = 0, rc = 0, mc = 0;
-        for (const auto& [g, c] : hn[n]) {
-          hc += c;
-          auto it = rn[n].find(g);
-          if (it != rn[n].end()) mc += std::min(c, it->second);
-        }
-        for (const auto& [g, c] : rn[n]) rc += c;
-        st.insert(st.end(), {hc, rc, mc});
-      }
-      double f = chrf_f_score(st);
-      if (f > best_f) {
-        best_f = f;
-        best = st;
-      }
-    }
-    for (size_t i = 0; i < totals.size(); ++i) totals[i] += best[i];
+  return corpus_score(hyps, refs, "chrf", chrf_stats, chrf_from_stats);
+}
+
+std::vector<double> ter_stats(const std::string& hyp, const std::vector<std::string>& refs) {
+  if (refs.empty()) throw Error("ter: a hypothesis has no reference");
+  auto hw = py::split(tokenize_tercom(py::rstrip(hyp)));
+  long best = static_cast<long>(1e16);
+  double lens = 0;
+  for (const auto& r : refs) {
+    auto rw = py::split(tokenize_tercom(py::rstrip(r)));
+    auto [e, len] = translation_edit_rate(hw, rw);
+    lens += len;
+    best = std::min(best, static_cast<long>(e));
   }
-  return chrf_f_score(totals);
+  return {static_cast<double>(best), lens / static_cast<double>(refs.size())};
+}
+
+double ter_from_stats(const std::vector<double>& st) {
+  double edits = st[0], ref_lengths = st[1];
+  double score = ref_lengths > 0 ? edits / ref_lengths : (edits > 0 ? 1.0 : 0.0);
+  return 100 * score;
 }
 
 double corpus_ter(const std::vector<std::string>& hyps, const References& refs) {
-  check_shapes(hyps, refs, "ter");
-  double edits = 0, ref_lengths = 0;
-  for (size_t s = 0; s < hyps.size(); ++s) {
-    auto hw = py::split(tokenize_tercom(py::rstrip(hyps[s])));
-    long best = static_cast<long>(1e16);
-    double lens = 0;
-    for (const auto& r : refs[s]) {
-      auto rw = py::split(tokenize_tercom(py::rstrip(r)));
-      auto [e, len] = translation_edit_rate(hw, rw);
-      lens += len;
-      best = std::min(best, static_cast<long>(e));
-    }
-    edits += static_cast<double>(best);
-    ref_lengths += lens / static_cast<double>(refs[s].size());
-  }
-  double score = ref_lengths > 0 ? edits / ref_lengths : (edits > 0 ? 1.0 : 0.0);
-  return 100 * score;
+  return corpus_score(hyps, refs, "ter", ter_stats, ter_from_stats);
 }
 
 References transpose_streams(const std::vector<std::vector<std::string>>& streams) {

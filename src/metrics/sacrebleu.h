@@ -23,6 +23,17 @@ double corpus_bleu(const std::vector<std::string>& hyps, const References& refs)
 double corpus_chrf(const std::vector<std::string>& hyps, const References& refs);
 double corpus_ter(const std::vector<std::string>& hyps, const References& refs);
 
+// Sentence statistics and the score computed from their element-wise sum, which is how sacrebleu
+// scores a corpus; the bootstrap resamples these sums instead of re-tokenising every resample.
+// BLEU: [sys_len, ref_len, correct_1..4, total_1..4]; chrF: [hyp, ref, match] x 6 orders;
+// TER: [edits, average reference length].
+std::vector<double> bleu_stats(const std::string& hyp, const std::vector<std::string>& refs);
+double bleu_from_stats(const std::vector<double>& stats);
+std::vector<double> chrf_stats(const std::string& hyp, const std::vector<std::string>& refs);
+double chrf_from_stats(const std::vector<double>& stats);
+std::vector<double> ter_stats(const std::string& hyp, const std::vector<std::string>& refs);
+double ter_from_stats(const std::vector<double>& stats);
+
 // sacrebleu's lib_ter.translation_edit_rate: (number of edits incl. shifts, reference length).
 std::pair<int, int> translation_edit_rate(const std::vector<std::string>& hyp_words,
                                           const std::vector<std::string>& ref_words);

@@ -79,6 +79,37 @@ TEST(Bootstrap, CorpusStderrIsTheStdOfTheDraws) {
   }
 }
 
+TEST(Bootstrap, TranslationStatsShortcutEqualsRescoringEachResample) {
+  // The registry bootstraps BLEU/chrF/TER over summed sentence statistics; rescoring each
+  // resample from the texts (what lighteval does) must give the same draws.
+  std::vector<m::CorpusItem> items;
+  const char* hyps[] = {"the cat sat", "a dog barked loudly", "hello world", "it rains today", "x y z"};
+  const char* refs[] = {"the cat sat down", "the dog barked", "hello there world", "today it rains", "x y"};
+  for (int i = 0; i < 5; ++i) {
+    m::CorpusItem it;
+    it.kind = m::CorpusItem::Kind::Generative;
+    it.pred_texts = {hyps[i]};
+    it.gold_texts = {refs[i]};
+    items.push_back(it);
+  }
+  std::vector<m::SampleValue> values;
+  for (const auto& it : items) values.push_back({0, it});
+  for (const char* name : {"bleu", "chrf", "ter"}) {
+    auto out = m::find_metric(name).outputs[0];
+    double fast = *m::standard_error(out, values, 200);
+    double slow = m::bootstrap_stderr(
+        items.size(),
+        [&](const std::vector<size_t>& idx) {
+          std::vector<m::CorpusItem> draw;
+          for (size_t i : idx) draw.push_back(items[i]);
+          return m::corpus_aggregate(out.corpus_fn, draw);
+        },
+        200);
+    EXPECT_NEAR(fast, slow, 1e-9) << name;
+    EXPECT_GT(fast, 0.0) << name;
+  }
+}
+
 TEST(Aggregation, OverflowBecomesNan) {
   // math.exp raises OverflowError for a perplexity this large; lighteval stores NaN.
   auto def = m::find_metric("target_perplexity");
