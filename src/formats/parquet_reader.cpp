@@ -102,7 +102,7 @@ class ParquetRowReader : public RowReader {
       meta_ = read_footer(*src_);
       schema_ = pq::build_schema(meta_.schema);
     });
-    for (int child : schema_.nodes[0].children) names_.push_back(schema_.nodes[child].element->name);
+    for (int child : schema_.nodes[0].children) names_.push_back(schema_.nodes[child].name);
     for (size_t g = 0; g < meta_.row_groups.size(); ++g) {
       const auto& rg = meta_.row_groups[g];
       if (rg.columns.size() != schema_.leaves.size())
@@ -135,7 +135,7 @@ class ParquetRowReader : public RowReader {
     row = Json::object();
     guarded("assembling row " + std::to_string(row_) + " of row group " + std::to_string(next_group_ - 1), [&] {
       for (int child : schema_.nodes[0].children)
-        row[schema_.nodes[child].element->name] = build_field(child, slices);
+        row[schema_.nodes[child].name] = build_field(child, slices);
     });
     ++row_;
     return true;
@@ -228,7 +228,7 @@ class ParquetRowReader : public RowReader {
       return arr;
     }
     Json obj = Json::object();
-    for (int child : n.children) obj[schema_.nodes[child].element->name] = build_field(child, s);
+    for (int child : n.children) obj[schema_.nodes[child].name] = build_field(child, s);
     return obj;
   }
 
@@ -236,8 +236,8 @@ class ParquetRowReader : public RowReader {
   int list_element(int list_node, int rep) const {
     const pq::Node& r = schema_.nodes[rep];
     if (r.is_leaf() || r.children.size() > 1) return rep;
-    const std::string& name = r.element->name;
-    if (name == "array" || name == schema_.nodes[list_node].element->name + "_tuple") return rep;
+    const std::string& name = r.name;
+    if (name == "array" || name == schema_.nodes[list_node].name + "_tuple") return rep;
     return r.children[0];
   }
 
@@ -299,7 +299,8 @@ ParquetInfo parquet_info(const std::filesystem::path& file) {
   info.num_rows = reader.meta().num_rows;
   info.num_row_groups = static_cast<int64_t>(reader.meta().row_groups.size());
   info.created_by = reader.meta().created_by;
-  for (const auto& [k, v] : reader.meta().key_value_metadata) info.key_value_metadata[k] = v;
+  for (const auto& [k, v] : reader.meta().key_value_metadata)
+    info.key_value_metadata[pq::sanitize_utf8(k)] = pq::sanitize_utf8(v);
   return info;
 }
 

@@ -105,6 +105,10 @@ std::string format_decimal_int(int64_t v, int scale) {
   return format_decimal_bytes(be, scale);
 }
 
+double half_to_double(uint16_t h);
+
+}  // namespace
+
 // Copies valid UTF-8 through and replaces each invalid sequence with U+FFFD, so every string we
 // hand out can be dumped as JSON.
 std::string sanitize_utf8(std::string_view s) {
@@ -140,6 +144,8 @@ std::string sanitize_utf8(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 double half_to_double(uint16_t h) {
   int exp = (h >> 10) & 0x1f;
@@ -186,6 +192,7 @@ Schema build_schema(const std::vector<SchemaElement>& elements) {
     s.nodes.push_back(Node{});
     Node n;
     n.element = &e;
+    n.name = sanitize_utf8(e.name);
     n.parent = parent;
     if (parent >= 0) {
       if (!e.repetition) throw DecodeError("schema element '" + e.name + "' has no repetition type");

@@ -24,6 +24,7 @@ namespace lighteval::formats::parquet {
 
 struct Node {
   const SchemaElement* element = nullptr;
+  std::string name;  // element->name made valid UTF-8, as row keys must be
   std::vector<int> children;
   int parent = -1;
   int def_level = 0;  // optional/repeated nodes from the root through this one
@@ -65,5 +66,7 @@ class ValueConverter {
 };
 
 std::string base64_encode(std::string_view bytes);
+// Valid UTF-8 passes through; each invalid byte becomes U+FFFD.
+std::string sanitize_utf8(std::string_view s);
 
 }  // namespace lighteval::formats::parquet
