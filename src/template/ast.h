@@ -66,6 +66,7 @@ struct Node {
   Body else_body;
   Target target;
   std::vector<Param> params;  // Macro/CallBlock parameters
+  bool uses_varargs = false, uses_kwargs = false, uses_caller = false;  // Macro
   std::vector<ExprPtr> filters;  // SetBlock/FilterBlock: Filter exprs applied to the body (a = nullptr)
 };
 

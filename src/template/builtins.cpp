@@ -133,8 +133,8 @@ bool call_test(Interpreter& in, const std::string& name, const Value& v, CallArg
   if (name == "sequence") return v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
   if (name == "callable") return v.is_callable();
   if (name == "escaped") return false;
-  if (name == "lower") return py_lower(py_str(v)) == py_str(v);
-  if (name == "upper") return py_upper(py_str(v)) == py_str(v);
+  if (name == "lower") return py_str_islower(py_str(v));
+  if (name == "upper") return py_str_isupper(py_str(v));
   if (name == "even" || name == "odd" || name == "divisibleby") {
     if (v.is_undefined()) throw_undefined(v);
     if (!v.is_number()) throw TemplateError("unsupported operand type(s) for %: '" + type_name(v) + "' and 'int'");
@@ -291,12 +291,7 @@ Value bound_method(const Value& obj, const std::string& name) {
     if (name == "islower" || name == "isupper") {
       bool lower = name == "islower";
       return method(obj, name, [s, lower](Interpreter&, CallArgs&) {
-        bool cased = false;
-        for (char32_t c : utf8_decode(s)) {
-          if (lower ? py_iscased_upper(c) : py_iscased_lower(c)) return Value::boolean(false);
-          cased = cased || (lower ? py_iscased_lower(c) : py_iscased_upper(c));
-        }
-        return Value::boolean(cased);
+        return Value::boolean(lower ? py_str_islower(s) : py_str_isupper(s));
       });
     }
     if (name == "format")

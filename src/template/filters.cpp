@@ -117,6 +117,7 @@ Value do_tojson(const Value& v, CallArgs& a) {
 }
 
 Value do_indent(const Value& v, CallArgs& a) {
+  if (v.is_undefined()) throw_undefined(v);  // jinja2 appends "\n" to the value first
   const Value* w = arg(a, 0, "width");
   std::string indention = (w && w->is_string()) ? w->as_string() : std::string(static_cast<size_t>(
       std::clamp<std::int64_t>(w ? w->as_int() : 4, 0, 10000)), ' ');
@@ -141,7 +142,7 @@ Value do_round(const Value& v, CallArgs& a) {
   if (!v.is_number()) throw TemplateError("round filter needs a number, got " + type_name(v));
   double x = v.as_float();
   if (method == "common") {
-    if (!v.is_float()) return Value::number(x);
+    if (!v.is_float()) return Value::integer(v.as_int());  // Python's round(int, n) stays an int
     // Python's round(): the exact binary value rounded half-to-even, as printf does.
     char buf[512];
     if (precision >= 0 && precision < 300) {
@@ -174,11 +175,11 @@ Value do_int(const Value& v, CallArgs& a) {
       char* end = nullptr;
       errno = 0;
       long long r = std::strtoll(clean.c_str(), &end, static_cast<int>(base));
-      if (end && *end == '\0' && errno == 0) return Value::integer(r);
+      if (end == clean.data() + clean.size() && errno == 0) return Value::integer(r);
     }
     char* end = nullptr;
     double d = std::strtod(clean.c_str(), &end);
-    if (!clean.empty() && end && *end == '\0' && std::isfinite(d) && std::fabs(d) < 9.2e18)
+    if (!clean.empty() && end == clean.data() + clean.size() && std::isfinite(d) && std::fabs(d) < 9.2e18)
       return Value::integer(static_cast<std::int64_t>(d));
   }
   return Value::integer(def);
@@ -192,7 +193,7 @@ Value do_float(const Value& v, CallArgs& a) {
     std::string s = py_strip(v.as_string(), std::nullopt, true, true);
     char* end = nullptr;
     double r = std::strtod(s.c_str(), &end);
-    if (!s.empty() && end && *end == '\0') return Value::number(r);
+    if (!s.empty() && end == s.data() + s.size()) return Value::number(r);
   }
   return def;
 }
@@ -426,19 +427,20 @@ Value call_filter(Interpreter& in, const std::string& name, const Value& v, Call
   }
   if (name == "batch") {
     std::int64_t n = arg_int(a, 0, "linecount", 1);
-    if (n <= 0) throw TemplateError("batch size must be positive");
     const Value* fill = arg(a, 1, "fill_with");
     List out, cur;
-    for (const auto& item : iterate(v)) {
-      cur.push_back(item);
+    for (const auto& item : iterate(v)) {  // jinja2's loop, including its behaviour for n <= 0
       if (static_cast<std::int64_t>(cur.size()) == n) {
         out.push_back(Value::list(std::move(cur)));
         cur.clear();
       }
+      cur.push_back(item);
     }
     if (!cur.empty()) {
-      if (fill && !fill->is_none())
+      if (fill && !fill->is_none() && n > static_cast<std::int64_t>(cur.size())) {
+        in.charge(static_cast<size_t>(n) * sizeof(Value));
         while (static_cast<std::int64_t>(cur.size()) < n) cur.push_back(*fill);
+      }
       out.push_back(Value::list(std::move(cur)));
     }
     return Value::list(std::move(out));

@@ -341,6 +341,10 @@ Value Interpreter::make_macro(const Node& n, std::shared_ptr<Frame> closure, Val
       ~Restore() { in.frame_ = saved; }
     } restore{in, saved};
     const auto& params = node->params;
+    const bool strict = node->kind == NodeKind::Macro;  // caller() blocks accept anything
+    if (strict && args.positional.size() > params.size() && !node->uses_varargs)
+      throw TemplateError("macro '" + name + "' takes not more than " + std::to_string(params.size()) +
+                          " argument(s)");
     if (args.positional.size() > params.size()) {
       List extra(args.positional.begin() + static_cast<std::ptrdiff_t>(params.size()), args.positional.end());
       f->vars["varargs"] = Value::list(std::move(extra), true);
@@ -362,11 +366,17 @@ Value Interpreter::make_macro(const Node& n, std::shared_ptr<Frame> closure, Val
     for (auto& kv : args.keyword) {
       bool known = false;
       for (const auto& p : params) known = known || p.name == kv.first;
-      if (kv.first == "caller") {
+      if (kv.first == "caller" && !known) {
+        if (strict && !node->uses_caller)
+          throw TemplateError("macro '" + name + "' was invoked with two values for the special caller argument");
         f->vars["caller"] = kv.second;
         continue;
       }
-      if (!known) extra_kw.set(kv.first, kv.second);
+      if (!known) {
+        if (strict && !node->uses_kwargs)
+          throw TemplateError("macro '" + name + "' takes no keyword argument '" + kv.first + "'");
+        extra_kw.set(kv.first, kv.second);
+      }
     }
     f->vars["kwargs"] = Value::dict(std::move(extra_kw));
     std::string out;

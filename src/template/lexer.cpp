@@ -328,6 +328,12 @@ class Lexer {
         is_float = true;
       }
     }
+    if (!is_float && src_[start] == '0') {
+      // jinja2's integer_re accepts a leading zero only as "0", "00", "0_0"...: stop before
+      // the first non-zero digit so that "01" fails to parse as it does there.
+      i = start + 1;
+      while (i < src_.size() && (src_[i] == '0' || (src_[i] == '_' && i + 1 < src_.size() && src_[i + 1] == '0'))) ++i;
+    }
     std::string lit = src_.substr(start, i - start), clean;
     for (char ch : lit)
       if (ch != '_') clean.push_back(ch);

@@ -23,8 +23,8 @@ class Parser {
   }
 
   ExprPtr parse_standalone_expression() {
-    ExprPtr e = parse_tuple(false, true);
-    if (cur().type != Tok::End) fail("unexpected '" + describe(cur()) + "' after expression");
+    ExprPtr e = parse_expression(true);
+    if (cur().type != Tok::End) fail("chunk after expression");
     return e;
   }
 
@@ -302,7 +302,11 @@ class Parser {
     int saved = loop_depth_;
     loop_depth_ = 0;
     std::string end;
+    names_used_.clear();
     n->body = parse_body({"endmacro"}, end);
+    n->uses_varargs = names_used_.count("varargs") > 0;
+    n->uses_kwargs = names_used_.count("kwargs") > 0;
+    n->uses_caller = names_used_.count("caller") > 0;
     loop_depth_ = saved;
     next();
     if (cur().type == Tok::Name && cur().text == n->text) next();
@@ -537,6 +541,7 @@ class Parser {
       else {
         e->kind = ExprKind::Name;
         e->name = t.text;
+        names_used_.insert(t.text);
       }
       next();
       return e;
@@ -731,6 +736,7 @@ class Parser {
   size_t pos_ = 0;
   int depth_ = 0;
   int loop_depth_ = 0;
+  std::set<std::string> names_used_;  // names read so far (macros: do they use varargs/kwargs/caller?)
 };
 
 }  // namespace

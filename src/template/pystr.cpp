@@ -146,6 +146,17 @@ char32_t to_title(char32_t c) {
 bool is_cased(char32_t c) { return py_iscased_lower(c) || py_iscased_upper(c); }
 }  // namespace
 
+static bool cased_check(const std::string& s, bool lower) {
+  bool cased = false;
+  for (char32_t c : utf8_decode(s)) {
+    if (lower ? py_iscased_upper(c) : py_iscased_lower(c)) return false;
+    cased = cased || (lower ? py_iscased_lower(c) : py_iscased_upper(c));
+  }
+  return cased;
+}
+bool py_str_islower(const std::string& s) { return cased_check(s, true); }
+bool py_str_isupper(const std::string& s) { return cased_check(s, false); }
+
 std::string py_upper(const std::string& s) {
   std::string out;
   out.reserve(s.size());

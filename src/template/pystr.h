@@ -22,6 +22,8 @@ bool py_isprintable(char32_t c);
 bool py_iscased_lower(char32_t c);
 bool py_iscased_upper(char32_t c);
 
+bool py_str_islower(const std::string& s);  // str.islower(): has cased chars, none upper
+bool py_str_isupper(const std::string& s);
 std::string py_upper(const std::string& s);
 std::string py_lower(const std::string& s);
 std::string py_title(const std::string& s);       // str.title()
