@@ -5,6 +5,8 @@
 #include <map>
 #include <memory>
 
+#include <fmt/ranges.h>
+
 #include "pipeline/aggregation.h"
 #include "pipeline/metric_set.h"
 #include "pipeline/progress.h"
@@ -15,6 +17,11 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/version.h"
+
+#if __has_include("data/dataset.h")
+#include "data/dataset.h"
+#define LIGHTEVAL_PIPELINE_HAVE_DATA 1
+#endif
 
 namespace lighteval::pipeline {
 namespace {
@@ -27,7 +34,7 @@ using backends::SingleTokenRequest;
 enum class RequestType { loglikelihood = 0, rolling = 1, single_token = 2, generation = 3 };
 
 struct TaskRun {
-  const tasks::TaskConfig* config = nullptr;
+  std::unique_ptr<tasks::TaskConfig> config;
   std::unique_ptr<MetricSet> metrics;
   tasks::PreparedTask prepared;
 };
@@ -157,6 +164,33 @@ Json doc_golds_json(const tasks::Doc& doc) {
   return a;
 }
 
+// v0.5 infers the few-shot split from hf_avail_splits, which can name splits the dataset does not
+// have (the mirrored hellaswag and winogrande have only validation); v0.5 then fails with a
+// KeyError. We keep only the splits the dataset really has, so the inference falls back as
+// lighteval's own rules say (the next candidate, else the eval docs, with a warning).
+tasks::TaskConfig with_real_splits(const tasks::TaskConfig& config) {
+  tasks::TaskConfig c = config;
+#ifdef LIGHTEVAL_PIPELINE_HAVE_DATA
+  if (c.few_shots_split) return c;
+  std::vector<std::string> actual;
+  try {
+    actual = data::list_splits(c.hf_repo, c.hf_subset, c.hf_revision.value_or(""));
+  } catch (const Error&) {
+    return c;  // loading the eval split will report the real problem
+  }
+  std::vector<std::string> kept;
+  for (const auto& s : c.hf_avail_splits)
+    if (std::find(actual.begin(), actual.end(), s) != actual.end()) kept.push_back(s);
+  if (kept.size() != c.hf_avail_splits.size()) {
+    log::warning("task {}: the dataset {} has no split(s) of hf_avail_splits other than [{}]; few-shot examples "
+                 "are inferred from those",
+                 c.name, c.hf_repo, fmt::join(kept, ", "));
+    c.hf_avail_splits = kept;
+  }
+#endif
+  return c;
+}
+
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -208,11 +242,12 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
     Progress bar("preparing tasks", selections.size(), options.progress);
     for (const auto& sel : selections) {
       TaskRun run;
-      run.config = &registry.get(sel.task_key);
+      const tasks::TaskConfig& registered = registry.get(sel.task_key);
+      run.config = std::make_unique<tasks::TaskConfig>(options.load_rows ? registered : with_real_splits(registered));
       run.metrics = std::make_unique<MetricSet>(run.config->metric);
       run.prepared = tasks::prepare_task(*run.config, sel.specs, prep);
       for (const auto& spec : sel.specs) versions[spec.key()] = run.config->version;
-      Json cfg = run.config->to_json();
+      Json cfg = registered.to_json();
       cfg["metric"] = run.metrics->config_json();
       cfg["original_num_docs"] = run.prepared.original_num_docs;
       cfg["effective_num_docs"] = run.prepared.effective_num_docs;

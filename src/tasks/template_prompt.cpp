@@ -32,7 +32,11 @@ bool single_expression(const std::string& tpl, std::string& expr) {
 std::string render_field(const std::string& tpl, const Json& row, const std::string& task,
                          const char* field) {
   try {
-    return jinja::render(tpl, row);
+    // Prompts are whitespace-exact: a trailing "\n" the task author wrote stays (jinja2 would
+    // drop one unless keep_trailing_newline is set).
+    jinja::Options options;
+    options.keep_trailing_newline = true;
+    return jinja::render(tpl, row, options);
   } catch (const Error& e) {
     throw Error("task " + task + ": prompt template '" + field + "' failed on a dataset row: " + e.what());
   }

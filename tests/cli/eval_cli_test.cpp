@@ -1,0 +1,187 @@
+// The evaluation commands as a user runs them: every bad input is one line on stderr and a
+// non-zero exit code (2 for usage errors and paths not built yet).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "common/test_support.h"
+
+namespace lighteval::testing {
+namespace {
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+CommandResult lighteval(const std::string& args) { return run_command(lighteval_binary().string() + " " + args); }
+
+size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+void expect_one_line_error(const CommandResult& r, int code, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, code) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;  // no stub ever prints a result
+}
+
+const std::string kArc = quote("leaderboard|arc:challenge|25|0");
+
+TEST(EvalCli, HelpOnEverySubcommand) {
+  for (const char* cmd : {"accelerate", "vllm", "nanotron", "tasks"}) {
+    auto r = lighteval(std::string(cmd) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("--"), std::string::npos) << cmd;
+  }
+  auto r = lighteval("accelerate --help");
+  for (const char* flag : {"--model_args", "--model_config_path", "--tasks", "--output_dir", "--max_samples",
+                           "--override_batch_size", "--job_id", "--save_details", "--push_to_hub", "--push_to_tensorboard",
+                           "--public_run", "--results_org", "--use_chat_template", "--system_prompt",
+                           "--dataset_loading_processes", "--custom_tasks", "--cache_dir", "--num_fewshot_seeds",
+                           "--output-dir", "--model-args"})
+    EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+}
+
+TEST(EvalCli, BadTaskStrings) {
+  auto dir = temp_dir("cli_tasks");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " +
+                                  quote("leaderboard|arc:challenge|25")),
+                        2, "expected 4");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " +
+                                  quote("leaderboard|arc:challeng|25|0")),
+                        2, "did you mean leaderboard|arc:challenge");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " +
+                                  quote("leaderboard|arc:challenge|x|0")),
+                        2, "leaderboard|arc:challenge|x|0");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " +
+                                  quote("nosuite|arc:challenge|25|0")),
+                        2, "nosuite");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " +
+                                  quote("leaderboard|arc:challenge|25|3")),
+                        2, "leaderboard|arc:challenge|25|3");
+}
+
+TEST(EvalCli, BadTaskFile) {
+  auto dir = temp_dir("cli_taskfile");
+  auto file = dir / "tasks.txt";
+  std::ofstream(file) << "# leaderboard\nleaderboard|arc:challenge|25|0\n\nleaderboard|gsm8k|five|0\n";
+  expect_one_line_error(
+      lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + file.string()), 2,
+      "leaderboard|gsm8k|five|0");
+  expect_one_line_error(
+      lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + (dir / "none.txt").string()),
+      2, "none.txt");
+}
+
+TEST(EvalCli, BadCustomTaskFiles) {
+  auto dir = temp_dir("cli_custom");
+  auto missing = dir / "missing.yaml";
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + kArc +
+                                  " --custom_tasks " + missing.string()),
+                        2, "missing.yaml");
+  auto syntax = dir / "syntax.yaml";
+  std::ofstream(syntax) << "tasks:\n  - name: [unclosed\n";
+  auto r = lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + kArc +
+                     " --custom_tasks " + syntax.string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("syntax.yaml"), std::string::npos) << r.err;
+  auto unknown = dir / "unknown.yaml";
+  std::ofstream(unknown) << "tasks:\n  - name: mine\n    prompt_function: arc\n    hf_repo: x\n    hf_subset: y\n"
+                            "    metric: [loglikelihood_acc]\n    colour: blue\n";
+  r = lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + quote("custom|mine|0|0") +
+                " --custom_tasks " + unknown.string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("colour"), std::string::npos) << r.err;
+  auto bad_metric = dir / "metric.yaml";
+  std::ofstream(bad_metric) << "tasks:\n  - name: mine\n    prompt_function: arc\n    hf_repo: x\n    hf_subset: y\n"
+                               "    metric: [loglikelihood_accuracy]\n";
+  r = lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + quote("custom|mine|0|0") +
+                " --custom_tasks " + bad_metric.string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("loglikelihood_accuracy"), std::string::npos) << r.err;
+}
+
+TEST(EvalCli, BadModelArgs) {
+  auto dir = temp_dir("cli_margs");
+  std::string base = "accelerate --output_dir " + dir.string() + " --tasks " + kArc + " --model_args ";
+  expect_one_line_error(lighteval(base + quote("pretrained=gpt2,temperature=0.2")), 2,
+                        "unknown key 'temperature' for the accelerate (transformers-style) backend; valid keys: ");
+  expect_one_line_error(lighteval(base + quote("pretrained=gpt2,max_length=-3")), 2,
+                        "max_length=-3 is not valid; max_length must be a positive integer");
+  expect_one_line_error(lighteval(base + quote("pretrained=gpt2,dtype=int8")), 2,
+                        "dtype must be one of auto, float32, float16, bfloat16");
+  expect_one_line_error(lighteval(base + quote("pretrained=gpt2,add_special_tokens=nope")), 2, "True or False");
+  expect_one_line_error(lighteval(base + quote("dummy,seed=1,pretrained=gpt2")), 2, "valid keys: dummy, seed");
+  expect_one_line_error(lighteval(base + quote("revision=main")), 2, "needs pretrained=");
+  expect_one_line_error(lighteval(base + quote("vllm,pretrained=gpt2,gpu_memory_utilisation=2")), 2, "(0, 1]");
+  // vllm entry point: its own key list; parallel set-ups are not built yet.
+  expect_one_line_error(lighteval("vllm --output_dir " + dir.string() + " --tasks " + kArc +
+                                  " --model_args " + quote("pretrained=gpt2,tensor_parallel_size=2")),
+                        2, "tensor_parallel_size > 1 is not built yet");
+  expect_one_line_error(lighteval(base + quote("pretrained=gpt2,model_parallel=True")), 2, "not built yet");
+}
+
+TEST(EvalCli, FlagChecks) {
+  auto dir = temp_dir("cli_flags");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --tasks " + kArc), 2, "--output_dir is required");
+  expect_one_line_error(lighteval("accelerate --output_dir " + dir.string() + " --tasks " + kArc), 2, "--model_args");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string()), 2, "--tasks is required");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + kArc +
+                                  " --push_to_hub"),
+                        2, "--results_org");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + kArc +
+                                  " --push_to_hub --results_org me"),
+                        2, "--push_to_hub (uploading results to the Hub) is not built yet");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + kArc +
+                                  " --max_samples 0"),
+                        2, "--max_samples");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + kArc +
+                                  " --frobnicate"),
+                        2, "--frobnicate");
+  auto yaml = dir / "model.yaml";
+  std::ofstream(yaml) << "model:\n  type: tgi\n  instance: {inference_server_address: x}\n";
+  expect_one_line_error(lighteval("accelerate --model_config_path " + yaml.string() + " --output_dir " + dir.string() +
+                                  " --tasks " + kArc),
+                        2, "not built yet");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --model_config_path " + yaml.string() +
+                                  " --output_dir " + dir.string() + " --tasks " + kArc),
+                        2, "mutually exclusive");
+}
+
+TEST(EvalCli, NanotronIsNotBuiltYet) {
+  auto dir = temp_dir("cli_nanotron");
+  std::ofstream(dir / "config.yaml") << "general: {}\n";
+  std::ofstream(dir / "lighteval.yaml") << "tasks: {}\n";
+  expect_one_line_error(lighteval("nanotron --checkpoint_config_path " + (dir / "config.yaml").string() +
+                                  " --lighteval_config_path " + (dir / "lighteval.yaml").string()),
+                        2, "evaluating nanotron checkpoints is not built yet");
+  expect_one_line_error(lighteval("nanotron --checkpoint_config_path " + (dir / "lighteval.json").string() +
+                                  " --lighteval_config_path x.yaml"),
+                        2, "must be a .yaml file");
+}
+
+TEST(TasksCli, ListInV05Layout) {
+  auto r = lighteval("tasks --list");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // v0.5 print_all_tasks: "\n- suite:" then "  - suite|task" for each task, everything sorted.
+  EXPECT_EQ(r.out.rfind("\n- harness:\n  - harness|", 0), 0u) << r.out.substr(0, 200);
+  std::vector<std::string> tasks;
+  std::string line;
+  size_t leaderboard = 0;
+  for (size_t pos = 0; pos < r.out.size();) {
+    size_t nl = r.out.find('\n', pos);
+    line = r.out.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.rfind("  - ", 0) == 0) {
+      tasks.push_back(line.substr(4));
+      if (line.rfind("  - leaderboard|", 0) == 0) ++leaderboard;
+    }
+  }
+  EXPECT_TRUE(std::is_sorted(tasks.begin(), tasks.end()));
+  // The Open LLM Leaderboard suite of v0.5: arc, hellaswag, truthfulqa, 57 mmlu, winogrande, gsm8k.
+  EXPECT_EQ(leaderboard, 62u);
+  expect_one_line_error(lighteval("tasks"), 2, "exactly one of --list or --inspect");
+}
+
+}  // namespace
+}  // namespace lighteval::testing
