@@ -5,6 +5,8 @@
 namespace lighteval::data {
 namespace {
 
+bool match_rest(const std::string& p, size_t pi, const std::string& s, size_t si, std::vector<char>& failed);
+
 // Matches one character class starting at p[i] == '['; advances i past ']'.
 bool class_match(const std::string& p, size_t& i, char c, bool& valid) {
   size_t j = i + 1;
@@ -31,7 +33,17 @@ bool class_match(const std::string& p, size_t& i, char c, bool& valid) {
   return matched != negate;
 }
 
-bool match_at(const std::string& p, size_t pi, const std::string& s, size_t si) {
+// `failed` memoises (pi, si) states already known not to match, so patterns with many `*` and
+// `**` (a README is user input) stay polynomial.
+bool match_at(const std::string& p, size_t pi, const std::string& s, size_t si, std::vector<char>& failed) {
+  const size_t key = pi * (s.size() + 1) + si;
+  if (failed[key]) return false;
+  bool ok = match_rest(p, pi, s, si, failed);
+  if (!ok) failed[key] = 1;
+  return ok;
+}
+
+bool match_rest(const std::string& p, size_t pi, const std::string& s, size_t si, std::vector<char>& failed) {
   while (pi < p.size()) {
     char pc = p[pi];
     if (pc == '*') {
@@ -39,13 +51,13 @@ bool match_at(const std::string& p, size_t pi, const std::string& s, size_t si) 
       if (dbl) {
         size_t next = pi + 2;
         // "**/" also matches zero directories.
-        if (next < p.size() && p[next] == '/' && match_at(p, next + 1, s, si)) return true;
+        if (next < p.size() && p[next] == '/' && match_at(p, next + 1, s, si, failed)) return true;
         for (size_t k = si; k <= s.size(); ++k)
-          if (match_at(p, next, s, k)) return true;
+          if (match_at(p, next, s, k, failed)) return true;
         return false;
       }
       for (size_t k = si; k <= s.size(); ++k) {
-        if (match_at(p, pi + 1, s, k)) return true;
+        if (match_at(p, pi + 1, s, k, failed)) return true;
         if (k < s.size() && s[k] == '/') break;
       }
       return false;
@@ -75,6 +87,9 @@ bool match_at(const std::string& p, size_t pi, const std::string& s, size_t si) 
 
 }  // namespace
 
-bool glob_match(const std::string& pattern, const std::string& path) { return match_at(pattern, 0, path, 0); }
+bool glob_match(const std::string& pattern, const std::string& path) {
+  std::vector<char> failed((pattern.size() + 1) * (path.size() + 1), 0);
+  return match_at(pattern, 0, path, 0, failed);
+}
 
 }  // namespace lighteval::data

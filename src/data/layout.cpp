@@ -298,7 +298,13 @@ std::vector<std::string> DatasetLayout::subset_names() const {
 DatasetLayout infer_layout(const std::vector<std::string>& files, const std::optional<std::string>& readme) {
   DatasetLayout out;
   if (readme) {
-    if (auto yaml = front_matter(*readme); yaml && readme_configs_layout(*yaml, files, out)) return out;
+    try {
+      if (auto yaml = front_matter(*readme); yaml && readme_configs_layout(*yaml, files, out)) return out;
+    } catch (const YAML::Exception& e) {
+      // A key of the wrong shape (a map where a string belongs, ...).
+      throw Error("the dataset's README.md has an unusable `configs:` block (" + std::string(e.what()) +
+                  "): fix it or remove it");
+    }
   }
   out = DatasetLayout{};
   if (parquet_export_layout(files, out)) return out;
