@@ -333,6 +333,19 @@ void safetensors_to_f32(SafetensorsDType dtype, const std::byte* src, size_t cou
   }
 }
 
+void SafetensorsFile::to_f32_into(const SafetensorsTensor& t, float* dst) const {
+  safetensors_to_f32(t.dtype, bytes(t).data(), static_cast<size_t>(t.numel()), dst);
+}
+
+void SafetensorsFile::release(const SafetensorsTensor& t) const {
+  if (!storage_->mapping) return;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t begin = buffer_offset_ + t.begin, end = buffer_offset_ + t.end;
+  // Only whole pages inside the tensor: neighbours may still be needed.
+  const size_t a = (begin + page - 1) / page * page, b = end / page * page;
+  if (b > a) madvise(static_cast<char*>(storage_->mapping) + a, b - a, MADV_DONTNEED);
+}
+
 std::vector<float> SafetensorsFile::to_f32(const SafetensorsTensor& t) const {
   const size_t n = static_cast<size_t>(t.numel());
   std::vector<float> out(n);
@@ -423,7 +436,21 @@ std::vector<float> SafetensorsCheckpoint::load_f32(std::string_view name, const 
   if (t.shape != expected_shape)
     throw Error("tensor '" + std::string(name) + "' in " + label_ + " has shape " + format_shape(t.shape) +
                 " but config.json implies " + format_shape(expected_shape) + " (config and weights do not match)");
-  return files_[where_.find(name)->second.first].to_f32(t);
+  const auto& f = files_[where_.find(name)->second.first];
+  auto out = f.to_f32(t);
+  f.release(t);
+  return out;
+}
+
+void SafetensorsCheckpoint::load_f32_into(std::string_view name, const std::vector<int64_t>& expected_shape,
+                                          float* dst) const {
+  const auto& t = info(name);
+  if (t.shape != expected_shape)
+    throw Error("tensor '" + std::string(name) + "' in " + label_ + " has shape " + format_shape(t.shape) +
+                " but config.json implies " + format_shape(expected_shape) + " (config and weights do not match)");
+  const auto& f = files_[where_.find(name)->second.first];
+  f.to_f32_into(t, dst);
+  f.release(t);
 }
 
 std::vector<std::string> SafetensorsCheckpoint::names() const {

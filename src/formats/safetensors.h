@@ -52,6 +52,10 @@ class SafetensorsFile {
   std::span<const std::byte> bytes(const SafetensorsTensor& t) const;
   // The tensor converted to fp32 (row-major). Throws for dtypes that cannot be converted.
   std::vector<float> to_f32(const SafetensorsTensor& t) const;
+  void to_f32_into(const SafetensorsTensor& t, float* dst) const;
+  // Tells the OS the tensor's mapped pages are no longer needed (they leave the resident set), so
+  // converting a checkpoint costs little more than the converted weights.
+  void release(const SafetensorsTensor& t) const;
   const std::string& label() const { return label_; }
 
  private:
@@ -80,6 +84,8 @@ class SafetensorsCheckpoint {
   const SafetensorsTensor& info(std::string_view name) const;  // throws "missing tensor"
   // fp32 copy of `name`; throws when missing or when its shape differs from `expected_shape`.
   std::vector<float> load_f32(std::string_view name, const std::vector<int64_t>& expected_shape) const;
+  // Same, converted straight into `dst` (numel floats), then the mapped pages are released.
+  void load_f32_into(std::string_view name, const std::vector<int64_t>& expected_shape, float* dst) const;
   std::vector<std::string> names() const;
   std::string label() const;
   size_t total_bytes() const;

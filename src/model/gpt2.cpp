@@ -18,8 +18,7 @@ void Transformer::load_gpt2() {
   if (!cfg_.tie_word_embeddings) {
     if (!weights_->contains("lm_head.weight"))
       throw Error("tie_word_embeddings is false but lm_head.weight is missing from " + weights_->label());
-    lm_head_ = upload(weights_->load_f32("lm_head.weight", {V, H}));
-    n_params_ += V * H;
+    lm_head_ = load("lm_head.weight", {V, H});
   }
   layers_.resize(cfg_.n_layers);
   for (int l = 0; l < cfg_.n_layers; ++l) {

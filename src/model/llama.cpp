@@ -21,8 +21,7 @@ void Transformer::load_llama() {
       throw Error("tensor 'lm_head.weight' is missing from checkpoint " + weights_->label() +
                   " and tie_word_embeddings is false (the weights do not match config.json)");
     if (!cfg_.tie_word_embeddings) {
-      lm_head_ = upload(weights_->load_f32("lm_head.weight", {V, H}));
-      n_params_ += V * H;
+      lm_head_ = load("lm_head.weight", {V, H});
     }
   }
   layers_.resize(cfg_.n_layers);

@@ -34,9 +34,15 @@ DeviceBuffer Transformer::upload(const std::vector<float>& host) {
 }
 
 DeviceBuffer Transformer::load(const std::string& name, const std::vector<int64_t>& shape) {
-  const std::vector<float> host = weights_->load_f32(resolve(name), shape);
-  n_params_ += host.size();
-  return upload(host);
+  size_t n = 1;
+  for (int64_t d : shape) n *= static_cast<size_t>(d);
+  n_params_ += n;
+  if (be_.device() == engine::Device::cpu) {  // convert straight into the weight buffer: no copy
+    DeviceBuffer buf(be_, n);
+    weights_->load_f32_into(resolve(name), shape, buf.get());
+    return buf;
+  }
+  return upload(weights_->load_f32(resolve(name), shape));
 }
 
 DeviceBuffer Transformer::load_optional(const std::string& name, const std::vector<int64_t>& shape) {
