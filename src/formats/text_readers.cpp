@@ -104,7 +104,7 @@ class JsonlReader : public RowReader {
       if (is_blank(line)) continue;
       try {
         row = Json::parse(line);
-      } catch (const Json::parse_error& e) {
+      } catch (const Json::exception& e) {
         throw Error(name_ + ":" + std::to_string(line_no_) + ": invalid JSON (" + json_error_text(e) +
                     "); each line of a JSON Lines file must be one JSON object");
       }
@@ -172,7 +172,7 @@ std::unique_ptr<RowReader> json_from_text(std::string text, const std::string& n
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
     // The datasets library also reads JSON Lines from .json files.
     std::string first = text.substr(0, text.find('\n'));
     Json probe = Json::parse(first, nullptr, false);

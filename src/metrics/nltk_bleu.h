@@ -1,6 +1,7 @@
 // metrics/nltk_bleu: the sentence BLEU behind lighteval's bleu_1/bleu_4 sample metrics:
-// nltk.word_tokenize (NLTKWordTokenizer regexes) and nltk.translate.bleu_score.sentence_bleu
-// with one-hot weights, no smoothing (method0) and no re-weighting.
+// nltk.word_tokenize (the NLTKWordTokenizer rules of nltk 3.8 to 3.9.1; lighteval v0.5 pins
+// 3.9.1, later nltk pads opening quotes and dashes differently) and
+// nltk.translate.bleu_score.sentence_bleu with one-hot weights, no smoothing (method0).
 // Limit: the text is tokenised as one sentence (no punkt sentence splitting), so a period that
 // ends an inner sentence stays attached to its word; only the final period is split off.
 #pragma once

@@ -7,10 +7,7 @@
 #include "report/xxhash64.h"
 #include "util/error.h"
 
-#if __has_include("formats/parquet_writer.h")
 #include "formats/parquet_writer.h"
-#define LIGHTEVAL_HAVE_PARQUET_WRITER 1
-#endif
 
 namespace lighteval::report {
 namespace {
@@ -131,7 +128,6 @@ std::vector<std::pair<std::string, std::string>> detail_columns(const DetailReco
 }
 
 void write_details_parquet(const std::filesystem::path& path, const std::vector<DetailRecord>& records) {
-#ifdef LIGHTEVAL_HAVE_PARQUET_WRITER
   std::vector<formats::ParquetColumn> columns;
   for (size_t i = 0; i < records.size(); ++i) {
     auto cols = detail_columns(records[i]);
@@ -157,11 +153,6 @@ void write_details_parquet(const std::filesystem::path& path, const std::vector<
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) throw Error("cannot create " + path.parent_path().string() + ": " + ec.message() + "; check --output_dir");
   formats::write_parquet(path, columns);
-#else
-  (void)path;
-  (void)records;
-  throw NotBuiltError("--save_details (the parquet writer)");
-#endif
 }
 
 }  // namespace lighteval::report

@@ -43,8 +43,7 @@ Json general_summary(const Json& summary_tasks);
 // Column name -> str() value for one record, columns in sorted order.
 std::vector<std::pair<std::string, std::string>> detail_columns(const DetailRecord& record);
 
-// Writes one task's details parquet (atomically). Throws NotBuiltError when the parquet writer is
-// not part of this build.
+// Writes one task's details parquet (atomically, through formats/parquet_writer.h).
 void write_details_parquet(const std::filesystem::path& path, const std::vector<DetailRecord>& records);
 
 }  // namespace lighteval::report

@@ -163,3 +163,11 @@ TEST(Csv, FromFileWithOpenRows) {
   EXPECT_EQ(rows[0]["text"], "multi\nline");
   EXPECT_EQ(rows[1]["id"], "2");
 }
+
+TEST(Jsonl, NumberOverflowIsAnInvalidLine) {
+  // nlohmann reports 1e999 as out_of_range, not parse_error (found by the fuzzer).
+  std::string msg = error_of([] { all(open_jsonl_text("{\"a\": 1}\n{\"a\": 100e900}\n", "o.jsonl")); });
+  EXPECT_NE(msg.find("o.jsonl:2: invalid JSON (number overflow"), std::string::npos) << msg;
+  msg = error_of([] { open_json_text("[{\"a\": 99e99990}]", "o.json"); });
+  EXPECT_NE(msg.find("o.json: invalid JSON (number overflow"), std::string::npos) << msg;
+}

@@ -3,11 +3,18 @@
 // hand from its definition (tokens = lowercase [a-z0-9] runs; F = 2PR/(P+R)).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <fstream>
+
+#include "common/test_support.h"
 #include "metrics/nltk_bleu.h"
 #include "metrics/registry.h"
 #include "metrics/rouge.h"
+#include "util/json.h"
 
 namespace {
+
+using lighteval::Json;
 
 namespace nltk = lighteval::metrics::nltk;
 namespace rouge = lighteval::metrics::rouge;
@@ -49,6 +56,40 @@ TEST(NltkSentenceBleu, DocumentationValues) {
   // Brevity penalty example: 12 words against two 28-word references.
   EXPECT_NEAR(nltk::sentence_bleu({Words(28, "a"), Words(28, "a")}, Words(12, "a"), {1, 0, 0, 0}),
               0.2635971381157267, 1e-12);
+}
+
+// tests/fixtures/metrics/nlp_reference.json, section "nltk": Debian's python3-nltk 3.8 through
+// scripts/fixtures/metrics_nlp_reference.py (word_tokenize with preserve_line=True, i.e. without
+// punkt, and sentence_bleu with lighteval's one-hot weights).
+const Json& nltk_reference() {
+  static const Json j = [] {
+    std::ifstream in(lighteval::testing::fixtures_dir() / "metrics" / "nlp_reference.json");
+    EXPECT_TRUE(in.good());
+    return Json::parse(in)["nltk"];
+  }();
+  return j;
+}
+
+TEST(NltkReference, WordTokenizeMatchesNltk) {
+  ASSERT_TRUE(nltk_reference().is_object()) << "nltk section missing from the fixture";
+  for (const auto& row : nltk_reference()["word_tokenize"]) {
+    Words expected;
+    for (const auto& t : row[1]) expected.push_back(t.get<std::string>());
+    EXPECT_EQ(nltk::word_tokenize(row[0].get<std::string>()), expected) << row[0];
+  }
+}
+
+TEST(NltkReference, BleuMatchesNltk) {
+  for (const auto& p : nltk_reference()["pairs"]) {
+    SCOPED_TRACE(p["hyp"].get<std::string>());
+    Words golds;
+    for (const auto& r : p["refs"]) golds.push_back(r.get<std::string>());
+    std::vector<std::string> preds = {p["hyp"].get<std::string>()};
+    for (auto [n, key] : {std::pair{1, "bleu_1"}, std::pair{4, "bleu_4"}}) {
+      double expected = p[key].get<double>(), got = nltk::bleu_n(golds, preds, n);
+      EXPECT_NEAR(got, expected, 1e-12 * std::max(1e-300, std::fabs(expected))) << key;
+    }
+  }
 }
 
 TEST(NltkSentenceBleu, MissingOrderGivesTinyScoreNotError) {
