@@ -76,10 +76,22 @@ class NativeModel final : public Model {
     const fs::path model_dir = resolve_dir(c.pretrained, c.revision, c.subfolder, &commit);
     const fs::path tok_dir =
         c.tokenizer ? resolve_dir(*c.tokenizer, c.revision, std::nullopt, nullptr) : model_dir;
+    engine::DType wtype = engine::DType::f32;
+    if (backend_->device() == engine::Device::cuda) {
+      // auto = the checkpoint's dtype, except that fp32 checkpoints run in bf16 (as vLLM does);
+      // dtype=float32 keeps fp32 weights.
+      std::string want = c.dtype;
+      if (want == "auto") {
+        const auto conf = model::load_model_config((model_dir / "config.json").string());
+        want = conf.dtype == "float16" ? "float16" : "bfloat16";
+      }
+      wtype = want == "float16" ? engine::DType::f16 : want == "bfloat16" ? engine::DType::bf16 : engine::DType::f32;
+      backend_->set_weight_dtype(wtype);
+    }
     model_ = model::load_transformer(model_dir.string(), *backend_);
     tokenizer_ = tokenizer::Tokenizer::from_directory(tok_dir);
     const auto& mc = model_->config();
-    if (c.dtype == "bfloat16" || c.dtype == "float16")
+    if (backend_->device() == engine::Device::cpu && (c.dtype == "bfloat16" || c.dtype == "float16"))
       log::info("dtype={}: the CPU engine computes in float32", c.dtype);
     max_length_ = c.max_length.value_or(mc.max_position_embeddings);
     if (max_length_ <= 0) throw UsageError("max_length must be positive");
@@ -101,12 +113,15 @@ class NativeModel final : public Model {
       if (std::find(eos_ids_.begin(), eos_ids_.end(), id) == eos_ids_.end()) eos_ids_.push_back(id);
     info_.model_name = c.pretrained;
     info_.model_sha = commit;
-    info_.model_dtype = "torch.float32";
-    info_.model_size = human_size(static_cast<double>(model_->parameter_count()) * 4);
+    info_.model_dtype = std::string("torch.") + engine::dtype_name(wtype);
+    info_.model_size =
+        human_size(static_cast<double>(model_->parameter_count()) * (wtype == engine::DType::f32 ? 4 : 2));
     score_opt_.max_batch_sequences = c.batch_size.value_or(0);
     // Automatic token budget: big enough to pack many sequences, bounded so activations stay
     // small next to the weights.
     score_opt_.max_batch_tokens = std::max(max_length_, 4096);
+    gen_batch_tokens_ = 8192;
+    if (backend_->device() == engine::Device::cuda) size_for_device(c, mc);
   }
 
   ModelInfo info() const override { return info_; }
@@ -223,7 +238,8 @@ class NativeModel final : public Model {
     }
     engine::GenerateOptions opt;
     opt.eos_ids = eos_ids_;
-    opt.max_batch_sequences = cfg_.batch_size.value_or(16);
+    opt.max_batch_sequences = cfg_.batch_size.value_or(backend_->device() == engine::Device::cuda ? 64 : 16);
+    opt.max_batch_tokens = std::max(gen_batch_tokens_, max_length_);
     opt.should_stop = [&](size_t idx, const std::vector<int32_t>& gen) {
       const std::string text = tokenizer_->decode(gen, false);
       for (const auto& s : stops[idx])
@@ -242,6 +258,26 @@ class NativeModel final : public Model {
   }
 
  private:
+  // Token budgets from the device memory left after loading the weights: a fraction
+  // (gpu_memory_utilisation, default 0.8 of what is free) split between activations, the
+  // scoring KV store (one layer, reused) and the logits; generation's KV cache (all layers) gets
+  // the same share. Sized once, up front, so a run never goes out of memory and retries.
+  void size_for_device(const NativeModelConfig& c, const model::ModelConfig& mc) {
+    const double util = c.gpu_memory_utilisation.value_or(0.8);
+    const double free = static_cast<double>(backend_->free_memory()) * util;
+    const double act = static_cast<double>(model_->activation_bytes_per_row()) +
+                       2.0 * mc.intermediate_size + 8.0 * model_->kv_dim() + 4.0 * mc.vocab_size;
+    const int fit = static_cast<int>(std::min(free / act, 65536.0));
+    score_opt_.max_batch_tokens = std::max(std::min(fit, 16384), std::min(max_length_, fit));
+    if (fit < max_length_)
+      throw Error("the GPU has room for " + std::to_string(fit) + " tokens per batch after loading the weights, "
+                  "fewer than max_length " + std::to_string(max_length_) + "; lower max_length or use dtype=bfloat16");
+    const double kv_row = 8.0 * model_->kv_dim() * mc.n_layers + act;
+    gen_batch_tokens_ = static_cast<int>(std::min(free / kv_row, 1.0e6));
+    log::info("{}: {} tokens per scoring batch, {} KV rows for generation", backend_->name(),
+              score_opt_.max_batch_tokens, gen_batch_tokens_);
+  }
+
   // lighteval v0.5 tok_encode_pair (non-pairwise), with the empty-context rule of _loglikelihood.
   std::pair<std::vector<int32_t>, std::vector<int32_t>> encode_pair(std::string context, std::string continuation) const {
     if (context.empty()) return {{eos_}, tokenizer_->encode(continuation, cfg_.add_special_tokens)};
@@ -271,6 +307,7 @@ class NativeModel final : public Model {
   std::vector<int32_t> eos_ids_;
   ModelInfo info_;
   engine::ScoreOptions score_opt_;
+  int gen_batch_tokens_ = 8192;
 };
 
 }  // namespace

@@ -1,7 +1,10 @@
 // engine/backend: the one op interface every device implements (CPU now, CUDA next), in the
 // spirit of CTranslate2's primitives<Device>: model code is written once against `Backend`, and
-// each device provides the kernels. Buffers are fp32 device memory owned through DeviceBuffer;
-// pointers passed to ops live on the backend's device. All matrices are row-major.
+// each device provides the kernels. Activation buffers are fp32 device memory owned through
+// DeviceBuffer; pointers passed to ops live on the backend's device. All matrices are row-major.
+// Weight matrices (the `w` of linear() and embedding tables) are allocated with alloc_weight() and
+// may be stored in the backend's weight dtype (bf16/fp16 on CUDA, always fp32 on the CPU); ops
+// accumulate in fp32 whatever the storage.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +17,10 @@
 namespace lighteval::engine {
 
 enum class Device { cpu, cuda };
+
+// Storage type of weight matrices.
+enum class DType { f32, bf16, f16 };
+const char* dtype_name(DType t);  // "float32", "bfloat16", "float16"
 
 // A key/value range [begin, end) of rows in a layer's KV store.
 struct KvSpan {
@@ -43,6 +50,18 @@ class Backend {
   virtual void upload(float* dst, const float* src, size_t n) = 0;
   virtual void download(float* dst, const float* src, size_t n) = 0;
   virtual void copy(float* dst, const float* src, size_t n) = 0;
+
+  // Weight storage. set_weight_dtype() applies to weights allocated afterwards; a backend that
+  // computes only in fp32 (the CPU) keeps fp32. upload_weight() converts from fp32 (round to
+  // nearest even). Weights are freed with free().
+  virtual void set_weight_dtype(DType t) {}
+  virtual DType weight_dtype() const { return DType::f32; }
+  virtual float* alloc_weight(size_t n) { return alloc(n); }
+  virtual void upload_weight(float* dst, const float* src, size_t n) { upload(dst, src, n); }
+  // Bytes of device memory free now, for sizing batches and caches; 0 when the device does not say.
+  virtual size_t free_memory() const { return 0; }
+  // Waits for queued device work (timing, benchmarks); a no-op where ops are synchronous.
+  virtual void synchronize() {}
 
   // out[i, :] = table[ids[i], :]  (ids on the host).
   virtual void embedding(float* out, const float* table, std::span<const int32_t> ids, int dim) = 0;
@@ -78,7 +97,8 @@ class Backend {
   virtual void argmax_rows(const float* logits, int m, int vocab, int32_t* out) = 0;
 };
 
-// "cpu" -> CpuBackend; "cuda"/"cuda:N" -> a clear error until the CUDA backend exists.
+// "cpu" -> CpuBackend; "cuda"/"cuda:N" -> the CUDA backend on device N (a clear error when this
+// build has no CUDA or no device is visible).
 std::unique_ptr<Backend> make_backend(const std::string& device, int num_threads = 0);
 
 // RAII device memory.
@@ -86,6 +106,14 @@ class DeviceBuffer {
  public:
   DeviceBuffer() = default;
   DeviceBuffer(Backend& be, size_t n) : be_(&be), n_(n), p_(n ? be.alloc(n) : nullptr) {}
+  // A weight buffer of n elements in the backend's weight dtype.
+  static DeviceBuffer weight(Backend& be, size_t n) {
+    DeviceBuffer b;
+    b.be_ = &be;
+    b.n_ = n;
+    b.p_ = n ? be.alloc_weight(n) : nullptr;
+    return b;
+  }
   ~DeviceBuffer() { reset(); }
   DeviceBuffer(DeviceBuffer&& o) noexcept : be_(o.be_), n_(o.n_), p_(o.p_) { o.p_ = nullptr; o.n_ = 0; }
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {

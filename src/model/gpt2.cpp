@@ -11,14 +11,14 @@ using engine::DeviceBuffer;
 void Transformer::load_gpt2() {
   const int64_t H = cfg_.hidden_size, V = cfg_.vocab_size, I = cfg_.intermediate_size;
   prefix_ = weights_->contains("transformer.wte.weight") ? "transformer." : "";
-  embed_ = load("wte.weight", {V, H});
+  embed_ = load_weight("wte.weight", {V, H});
   pos_embed_ = load("wpe.weight", {cfg_.max_position_embeddings, H});
   norm_w_ = load("ln_f.weight", {H});
   norm_b_ = load("ln_f.bias", {H});
   if (!cfg_.tie_word_embeddings) {
     if (!weights_->contains("lm_head.weight"))
       throw Error("tie_word_embeddings is false but lm_head.weight is missing from " + weights_->label());
-    lm_head_ = load("lm_head.weight", {V, H});
+    lm_head_ = load_weight("lm_head.weight", {V, H});
   }
   layers_.resize(cfg_.n_layers);
   for (int l = 0; l < cfg_.n_layers; ++l) {
@@ -40,7 +40,7 @@ void Transformer::load_gpt2() {
       for (int64_t i = 0; i < H; ++i)
         for (int64_t o = 0; o < H; ++o) w[o * H + i] = attn[i * 3 * H + part * H + o];
       for (int64_t o = 0; o < H; ++o) bias[o] = attn_b[part * H + o];
-      *ws[part] = upload(w);
+      *ws[part] = upload_weight(w);
       *bs[part] = upload(bias);
     }
     L.wo = load_conv1d(p + "attn.c_proj.weight", H, H);

@@ -12,7 +12,7 @@ void Transformer::load_llama() {
   const int64_t H = cfg_.hidden_size, V = cfg_.vocab_size, I = cfg_.intermediate_size;
   const int64_t qd = static_cast<int64_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
   prefix_ = "model.";
-  embed_ = load("embed_tokens.weight", {V, H});
+  embed_ = load_weight("embed_tokens.weight", {V, H});
   norm_w_ = load("norm.weight", {H});
   // An untied head needs lm_head.weight; a tied one uses the embeddings (transformers also ties
   // when the file has no lm_head at all).
@@ -21,7 +21,7 @@ void Transformer::load_llama() {
       throw Error("tensor 'lm_head.weight' is missing from checkpoint " + weights_->label() +
                   " and tie_word_embeddings is false (the weights do not match config.json)");
     if (!cfg_.tie_word_embeddings) {
-      lm_head_ = load("lm_head.weight", {V, H});
+      lm_head_ = load_weight("lm_head.weight", {V, H});
     }
   }
   layers_.resize(cfg_.n_layers);
@@ -30,10 +30,10 @@ void Transformer::load_llama() {
     Layer& L = layers_[l];
     L.ln1_w = load(p + "input_layernorm.weight", {H});
     L.ln2_w = load(p + "post_attention_layernorm.weight", {H});
-    L.wq = load(p + "self_attn.q_proj.weight", {qd, H});
-    L.wk = load(p + "self_attn.k_proj.weight", {kvd, H});
-    L.wv = load(p + "self_attn.v_proj.weight", {kvd, H});
-    L.wo = load(p + "self_attn.o_proj.weight", {H, qd});
+    L.wq = load_weight(p + "self_attn.q_proj.weight", {qd, H});
+    L.wk = load_weight(p + "self_attn.k_proj.weight", {kvd, H});
+    L.wv = load_weight(p + "self_attn.v_proj.weight", {kvd, H});
+    L.wo = load_weight(p + "self_attn.o_proj.weight", {H, qd});
     if (cfg_.qkv_bias) {
       L.bq = load(p + "self_attn.q_proj.bias", {qd});
       L.bk = load(p + "self_attn.k_proj.bias", {kvd});
@@ -46,7 +46,7 @@ void Transformer::load_llama() {
     std::memcpy(gu.data(), gate.data(), gate.size() * sizeof(float));
     std::memcpy(gu.data() + gate.size(), up.data(), up.size() * sizeof(float));
     n_params_ += gu.size();
-    L.w_up = upload(gu);
+    L.w_up = upload_weight(gu);
     if (cfg_.mlp_bias) {
       const auto gb = weights_->load_f32(resolve(p + "mlp.gate_proj.bias"), {I});
       const auto ub = weights_->load_f32(resolve(p + "mlp.up_proj.bias"), {I});
@@ -56,7 +56,7 @@ void Transformer::load_llama() {
       L.b_up = upload(b);
       L.b_down = load(p + "mlp.down_proj.bias", {H});
     }
-    L.w_down = load(p + "mlp.down_proj.weight", {H, I});
+    L.w_down = load_weight(p + "mlp.down_proj.weight", {H, I});
   }
 }
 

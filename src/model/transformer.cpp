@@ -33,6 +33,20 @@ DeviceBuffer Transformer::upload(const std::vector<float>& host) {
   return buf;
 }
 
+DeviceBuffer Transformer::upload_weight(const std::vector<float>& host) {
+  DeviceBuffer buf = DeviceBuffer::weight(be_, host.size());
+  be_.upload_weight(buf.get(), host.data(), host.size());
+  return buf;
+}
+
+DeviceBuffer Transformer::load_weight(const std::string& name, const std::vector<int64_t>& shape) {
+  if (be_.device() == engine::Device::cpu) return load(name, shape);
+  size_t n = 1;
+  for (int64_t d : shape) n *= static_cast<size_t>(d);
+  n_params_ += n;
+  return upload_weight(weights_->load_f32(resolve(name), shape));
+}
+
 DeviceBuffer Transformer::load(const std::string& name, const std::vector<int64_t>& shape) {
   size_t n = 1;
   for (int64_t d : shape) n *= static_cast<size_t>(d);
@@ -56,7 +70,7 @@ DeviceBuffer Transformer::load_conv1d(const std::string& name, int64_t in, int64
   for (int64_t i = 0; i < in; ++i)
     for (int64_t o = 0; o < out; ++o) t[o * in + i] = host[i * out + o];
   n_params_ += host.size();
-  return upload(t);
+  return upload_weight(t);
 }
 
 std::optional<int> Transformer::position_limit() const {

@@ -40,9 +40,13 @@ class Transformer final : public engine::LanguageModel {
   // Loading helpers for the family files: the tensor `name` (checked against `shape`) uploaded.
   engine::DeviceBuffer load(const std::string& name, const std::vector<int64_t>& shape);
   engine::DeviceBuffer load_optional(const std::string& name, const std::vector<int64_t>& shape);
+  // A weight matrix (the `w` of a linear layer, or an embedding table): stored in the backend's
+  // weight dtype (bf16/fp16 on CUDA when asked; fp32 on the CPU).
+  engine::DeviceBuffer load_weight(const std::string& name, const std::vector<int64_t>& shape);
   // A Conv1D weight stored [in, out], uploaded transposed as an nn.Linear weight [out, in].
   engine::DeviceBuffer load_conv1d(const std::string& name, int64_t in, int64_t out);
   engine::DeviceBuffer upload(const std::vector<float>& host);
+  engine::DeviceBuffer upload_weight(const std::vector<float>& host);
 
  private:
   void load_gpt2();

@@ -1,0 +1,319 @@
+#include "engine/cuda/cuda_backend.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/cuda/kernels.h"
+#include "util/error.h"
+
+namespace lighteval::engine {
+namespace {
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw Error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(e));
+}
+void check(cublasStatus_t e, const char* what) {
+  if (e != CUBLAS_STATUS_SUCCESS)
+    throw Error(std::string("cuBLAS error in ") + what + ": " + cublasGetStatusString(e));
+}
+
+size_t dtype_size(DType t) { return t == DType::f32 ? 4 : 2; }
+int dtype_code(DType t) { return t == DType::bf16 ? 1 : t == DType::f16 ? 2 : 0; }
+
+// Host arrays (token ids, positions, rows, attention layouts) uploaded once and reused while the
+// same content comes back: a forward passes the same positions / rows / segments to every layer.
+class IntCache {
+ public:
+  static constexpr int kSlots = 12;
+  ~IntCache() {
+    for (auto& s : slots_)
+      if (s.dev) cudaFree(s.dev);
+  }
+  const int32_t* get(std::span<const int32_t> host, cudaStream_t stream) {
+    for (auto& s : slots_)
+      if (s.dev && s.host.size() == host.size() &&
+          (host.empty() || std::memcmp(s.host.data(), host.data(), host.size() * 4) == 0)) {
+        s.used = ++clock_;
+        return s.dev;
+      }
+    Slot* victim = &slots_[0];
+    for (auto& s : slots_)
+      if (s.used < victim->used) victim = &s;
+    if (victim->cap < host.size() || !victim->dev) {
+      if (victim->dev) check(cudaFree(victim->dev), "cudaFree");
+      victim->cap = std::max<size_t>(host.size(), 256);
+      check(cudaMalloc(&victim->dev, victim->cap * 4), "cudaMalloc");
+    }
+    victim->host.assign(host.begin(), host.end());
+    // The stream orders this copy after kernels still reading the slot's previous content.
+    if (!host.empty())
+      check(cudaMemcpyAsync(victim->dev, victim->host.data(), host.size() * 4, cudaMemcpyHostToDevice, stream),
+            "cudaMemcpyAsync");
+    victim->used = ++clock_;
+    return victim->dev;
+  }
+
+ private:
+  struct Slot {
+    std::vector<int32_t> host;
+    int32_t* dev = nullptr;
+    size_t cap = 0;
+    uint64_t used = 0;
+  };
+  Slot slots_[kSlots];
+  uint64_t clock_ = 0;
+};
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(int index) : index_(index) {
+    int count = 0;
+    const cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess || count == 0)
+      throw Error(std::string("no CUDA device is visible (") +
+                  (e != cudaSuccess ? cudaGetErrorString(e) : "0 devices") +
+                  "); check the driver and CUDA_VISIBLE_DEVICES, or use device=cpu");
+    if (index < 0 || index >= count)
+      throw UsageError("device=cuda:" + std::to_string(index) + " but only " + std::to_string(count) +
+                       " CUDA device(s) are visible (cuda:0 .. cuda:" + std::to_string(count - 1) + ")");
+    check(cudaSetDevice(index), "cudaSetDevice");
+    check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cublasCreate(&blas_), "cublasCreate");
+    check(cublasSetStream(blas_, stream_), "cublasSetStream");
+    // Strict fp32 for fp32 weights: no TF32, so fp32 runs track the CPU reference.
+    check(cublasSetMathMode(blas_, CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
+    cudaDeviceProp prop{};
+    check(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties");
+    name_ = std::string("cuda:") + std::to_string(index) + " (" + prop.name + ")";
+    check(cudaMalloc(&dev_lp_, 1), "cudaMalloc");  // grown on demand
+  }
+  ~CudaBackend() override {
+    cudaStreamSynchronize(stream_);
+    cudaFree(dev_lp_);
+    if (scratch_) cudaFree(scratch_);
+    if (staging_) cudaFree(staging_);
+    cublasDestroy(blas_);
+    cudaStreamDestroy(stream_);
+  }
+
+  Device device() const override { return Device::cuda; }
+  std::string name() const override { return name_; }
+
+  float* alloc(size_t n) override {
+    void* p = nullptr;
+    const cudaError_t e = cudaMalloc(&p, std::max<size_t>(n, 1) * sizeof(float));
+    if (e != cudaSuccess) {
+      cudaGetLastError();
+      throw Error("out of GPU memory on " + name_ + " allocating " + std::to_string((n * 4) >> 20) +
+                  " MiB (lower batch_size or max_length, or use dtype=bfloat16)");
+    }
+    return static_cast<float*>(p);
+  }
+  void free(float* p) override {
+    if (!p) return;
+    weights_.erase(p);
+    cudaStreamSynchronize(stream_);  // kernels queued on it may still read p
+    cudaFree(p);
+  }
+  void upload(float* dst, const float* src, size_t n) override {
+    check(cudaMemcpyAsync(dst, src, n * 4, cudaMemcpyHostToDevice, stream_), "upload");
+    check(cudaStreamSynchronize(stream_), "upload");
+  }
+  void download(float* dst, const float* src, size_t n) override {
+    check(cudaMemcpyAsync(dst, src, n * 4, cudaMemcpyDeviceToHost, stream_), "download");
+    check(cudaStreamSynchronize(stream_), "download");
+  }
+  void copy(float* dst, const float* src, size_t n) override {
+    check(cudaMemcpyAsync(dst, src, n * 4, cudaMemcpyDeviceToDevice, stream_), "copy");
+  }
+  void synchronize() override { check(cudaStreamSynchronize(stream_), "synchronize"); }
+
+  void set_weight_dtype(DType t) override { wtype_ = t; }
+  DType weight_dtype() const override { return wtype_; }
+  float* alloc_weight(size_t n) override {
+    void* p = nullptr;
+    const size_t bytes = std::max<size_t>(n, 1) * dtype_size(wtype_);
+    if (cudaMalloc(&p, bytes) != cudaSuccess) {
+      cudaGetLastError();
+      throw Error("out of GPU memory on " + name_ + " loading the weights (" + std::to_string(bytes >> 20) +
+                  " MiB more needed); use dtype=bfloat16 or a larger GPU");
+    }
+    weights_[p] = wtype_;
+    return static_cast<float*>(p);
+  }
+  void upload_weight(float* dst, const float* src, size_t n) override {
+    const DType t = type_of(dst);
+    if (t == DType::f32) return upload(dst, src, n);
+    // fp32 through a device staging buffer, converted there (round to nearest even).
+    constexpr size_t kChunk = size_t(1) << 24;
+    if (!staging_) check(cudaMalloc(&staging_, kChunk * 4), "cudaMalloc");
+    for (size_t off = 0; off < n; off += kChunk) {
+      const size_t c = std::min(kChunk, n - off);
+      check(cudaMemcpyAsync(staging_, src + off, c * 4, cudaMemcpyHostToDevice, stream_), "upload_weight");
+      cuda::convert_from_f32(static_cast<char*>(static_cast<void*>(dst)) + off * 2, dtype_code(t), staging_, c,
+                             stream_);
+    }
+    check(cudaStreamSynchronize(stream_), "upload_weight");
+    check(cudaGetLastError(), "convert");
+  }
+  size_t free_memory() const override {
+    size_t free = 0, total = 0;
+    if (cudaMemGetInfo(&free, &total) != cudaSuccess) return 0;
+    return free;
+  }
+
+  void embedding(float* out, const float* table, std::span<const int32_t> ids, int dim) override {
+    cuda::embedding(out, table, dtype_code(type_of(table)), ints(ids), static_cast<int>(ids.size()), dim, stream_);
+  }
+  void gather_rows(float* out, const float* x, std::span<const int32_t> rows, int dim) override {
+    cuda::embedding(out, x, 0, ints(rows), static_cast<int>(rows.size()), dim, stream_);
+  }
+  void scatter_rows(float* dst, const float* x, std::span<const int32_t> rows, int dim) override {
+    cuda::scatter_rows(dst, x, ints(rows), static_cast<int>(rows.size()), dim, stream_);
+  }
+
+  void linear(float* y, const float* x, const float* w, const float* bias, int m, int k, int n) override {
+    if (m == 0) return;
+    float beta = 0.0f;
+    if (bias) {
+      cuda::broadcast_rows(y, bias, m, n, stream_);
+      beta = 1.0f;
+    }
+    const float alpha = 1.0f;
+    const DType t = type_of(w);
+    // Row-major y[m,n] = x[m,k] W[n,k]^T is column-major y^T[n,m] = W^T x^T, W read transposed.
+    if (t == DType::f32) {
+      check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &alpha, w, CUDA_R_32F, k, x, CUDA_R_32F, k, &beta,
+                         y, CUDA_R_32F, n, CUBLAS_COMPUTE_32F_PEDANTIC, CUBLAS_GEMM_DEFAULT),
+            "sgemm");
+      return;
+    }
+    // bf16/fp16 weights: the activations are rounded to the weight type, products accumulate in fp32.
+    const size_t need = static_cast<size_t>(m) * k * 2;
+    if (need > scratch_bytes_) {
+      if (scratch_) {
+        cudaStreamSynchronize(stream_);
+        cudaFree(scratch_);
+      }
+      scratch_bytes_ = std::max(need, scratch_bytes_ * 2);
+      check(cudaMalloc(&scratch_, scratch_bytes_), "cudaMalloc");
+    }
+    cuda::convert_from_f32(scratch_, dtype_code(t), x, static_cast<size_t>(m) * k, stream_);
+    const cudaDataType dt = t == DType::bf16 ? CUDA_R_16BF : CUDA_R_16F;
+    check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &alpha, w, dt, k, scratch_, dt, k, &beta, y,
+                       CUDA_R_32F, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+          "gemm");
+  }
+
+  void add(float* y, const float* x, size_t n) override { cuda::add(y, x, n, stream_); }
+  void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps) override {
+    cuda::layer_norm(y, x, w, b, m, dim, eps, stream_);
+  }
+  void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps) override {
+    cuda::rms_norm(y, x, w, m, dim, eps, stream_);
+  }
+  void rope(float* x, std::span<const int32_t> positions, std::span<const float> inv_freq, int n_heads, int head_dim,
+            float attention_scale) override {
+    std::span<const int32_t> bits(reinterpret_cast<const int32_t*>(inv_freq.data()), inv_freq.size());
+    const float* freq = reinterpret_cast<const float*>(ints(bits));
+    cuda::rope(x, ints(positions), freq, static_cast<int>(positions.size()), static_cast<int>(inv_freq.size()),
+               n_heads, head_dim, attention_scale, stream_);
+  }
+  void gelu_tanh(float* x, size_t n) override { cuda::activation(x, n, 0, stream_); }
+  void gelu_erf(float* x, size_t n) override { cuda::activation(x, n, 1, stream_); }
+  void relu(float* x, size_t n) override { cuda::activation(x, n, 2, stream_); }
+  void silu_mul(float* out, const float* gate_up, int m, int inter) override {
+    cuda::silu_mul(out, gate_up, m, inter, stream_);
+  }
+
+  void attention(float* out, const float* q, const float* k, const float* v, std::span<const AttnSegment> segments,
+                 int n_heads, int n_kv, int head_dim, float scale) override {
+    if (head_dim > 256) throw Error("the CUDA attention kernel supports head_dim up to 256, not " + std::to_string(head_dim));
+    tiles_.clear();
+    segs_.clear();
+    spans_.clear();
+    for (size_t s = 0; s < segments.size(); ++s) {
+      const AttnSegment& g = segments[s];
+      for (int r = 0; r < g.q_len; r += cuda::kAttnTileRows) {
+        tiles_.push_back(static_cast<int32_t>(s));
+        tiles_.push_back(r);
+      }
+      segs_.insert(segs_.end(), {g.q_begin, g.q_len, g.kv_begin, static_cast<int32_t>(spans_.size() / 2),
+                                 static_cast<int32_t>(g.context.size())});
+      for (const KvSpan& sp : g.context) spans_.insert(spans_.end(), {sp.begin, sp.end});
+    }
+    if (spans_.empty()) spans_.push_back(0);
+    const int n_tiles = static_cast<int>(tiles_.size() / 2);
+    cuda::attention(out, q, k, v, ints(tiles_), n_tiles, ints(segs_), ints(spans_), n_heads, n_kv, head_dim, scale,
+                    stream_);
+  }
+
+  void logprob_gather(const float* logits, std::span<const int32_t> rows, std::span<const int32_t> targets, int vocab,
+                      double* logprob, uint8_t* greedy) override {
+    const size_t n = targets.size();
+    if (n == 0) return;
+    const size_t bytes = n * (sizeof(double) + 1);
+    if (bytes > lp_bytes_) {
+      cudaStreamSynchronize(stream_);
+      cudaFree(dev_lp_);
+      lp_bytes_ = std::max(bytes, lp_bytes_ * 2);
+      check(cudaMalloc(&dev_lp_, lp_bytes_), "cudaMalloc");
+    }
+    double* d_lp = static_cast<double*>(dev_lp_);
+    uint8_t* d_g = reinterpret_cast<uint8_t*>(d_lp + n);
+    const int32_t* d_rows = ints(rows);
+    const int32_t* d_targets = ints(targets);
+    cuda::logprob_gather(logits, d_rows, d_targets, static_cast<int>(n), vocab, d_lp, d_g, stream_);
+    check(cudaMemcpyAsync(logprob, d_lp, n * sizeof(double), cudaMemcpyDeviceToHost, stream_), "download");
+    check(cudaMemcpyAsync(greedy, d_g, n, cudaMemcpyDeviceToHost, stream_), "download");
+    check(cudaStreamSynchronize(stream_), "logprob_gather");
+    check(cudaGetLastError(), "logprob_gather");
+  }
+
+  void argmax_rows(const float* logits, int m, int vocab, int32_t* out) override {
+    if (m == 0) return;
+    if (static_cast<size_t>(m) * 4 > lp_bytes_) {
+      cudaStreamSynchronize(stream_);
+      cudaFree(dev_lp_);
+      lp_bytes_ = std::max<size_t>(static_cast<size_t>(m) * 4, lp_bytes_ * 2);
+      check(cudaMalloc(&dev_lp_, lp_bytes_), "cudaMalloc");
+    }
+    int32_t* d_out = static_cast<int32_t*>(dev_lp_);
+    cuda::argmax_rows(logits, m, vocab, d_out, stream_);
+    check(cudaMemcpyAsync(out, d_out, static_cast<size_t>(m) * 4, cudaMemcpyDeviceToHost, stream_), "download");
+    check(cudaStreamSynchronize(stream_), "argmax_rows");
+    check(cudaGetLastError(), "argmax_rows");
+  }
+
+ private:
+  DType type_of(const void* p) const {
+    const auto it = weights_.find(p);
+    return it == weights_.end() ? DType::f32 : it->second;
+  }
+  const int32_t* ints(std::span<const int32_t> host) { return cache_.get(host, stream_); }
+
+  int index_;
+  std::string name_;
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t blas_ = nullptr;
+  DType wtype_ = DType::f32;
+  std::unordered_map<const void*, DType> weights_;
+  void* scratch_ = nullptr;
+  size_t scratch_bytes_ = 0;
+  float* staging_ = nullptr;
+  void* dev_lp_ = nullptr;
+  size_t lp_bytes_ = 0;
+  IntCache cache_;
+  std::vector<int32_t> tiles_, segs_, spans_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(int index) { return std::make_unique<CudaBackend>(index); }
+
+}  // namespace lighteval::engine

@@ -1,0 +1,20 @@
+// engine/cuda: the CUDA implementation of the op interface (engine/backend.h). Activations are
+// fp32; weights are stored fp32, bf16 or fp16 (set_weight_dtype) and every GEMM accumulates in
+// fp32 through cuBLAS (bf16/fp16 tensor cores; strict fp32 for fp32 weights, no TF32, so fp32 runs
+// match the CPU closely). Attention is a tiled online-softmax kernel over the packed / prefix-tree
+// segments of AttnSegment (prefill and decode alike). Log-softmax + gather + greedy check run on
+// the device; only one (logprob, greedy) pair per scored token comes back. All work is queued on
+// one stream; downloads synchronise. Limits: one device per backend, head_dim <= 256.
+#pragma once
+
+#include <memory>
+
+#include "engine/backend.h"
+
+namespace lighteval::engine {
+
+// The backend on device `index`; throws lighteval::Error with one clear line when no CUDA device
+// is visible or the index is out of range.
+std::unique_ptr<Backend> make_cuda_backend(int index);
+
+}  // namespace lighteval::engine
