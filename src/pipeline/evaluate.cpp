@@ -7,6 +7,7 @@
 
 #include <fmt/ranges.h>
 
+#include "data/dataset.h"
 #include "pipeline/aggregation.h"
 #include "pipeline/metric_set.h"
 #include "pipeline/progress.h"
@@ -17,11 +18,6 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/version.h"
-
-#if __has_include("data/dataset.h")
-#include "data/dataset.h"
-#define LIGHTEVAL_PIPELINE_HAVE_DATA 1
-#endif
 
 namespace lighteval::pipeline {
 namespace {
@@ -170,7 +166,6 @@ Json doc_golds_json(const tasks::Doc& doc) {
 // lighteval's own rules say (the next candidate, else the eval docs, with a warning).
 tasks::TaskConfig with_real_splits(const tasks::TaskConfig& config) {
   tasks::TaskConfig c = config;
-#ifdef LIGHTEVAL_PIPELINE_HAVE_DATA
   if (c.few_shots_split) return c;
   std::vector<std::string> actual;
   try {
@@ -187,7 +182,6 @@ tasks::TaskConfig with_real_splits(const tasks::TaskConfig& config) {
                  c.name, c.hf_repo, fmt::join(kept, ", "));
     c.hf_avail_splits = kept;
   }
-#endif
   return c;
 }
 

@@ -6,27 +6,17 @@
 #include "tasks/prompt_builder.h"
 #include "tasks/prompt_functions.h"
 #include "tasks/template_prompt.h"
+#include "data/dataset.h"
 #include "util/error.h"
 #include "util/py_random.h"
-
-#ifdef LIGHTEVAL_TASKS_HAVE_DATA
-#include "data/dataset.h"
-#endif
 
 namespace lighteval::tasks {
 
 RowLoader default_row_loader() {
-#ifdef LIGHTEVAL_TASKS_HAVE_DATA
   return [](const std::string& repo, const std::string& subset, const std::string& split,
             const std::optional<std::string>& revision) {
     return data::load_split(repo, subset, split, revision.value_or(""));
   };
-#else
-  return [](const std::string&, const std::string&, const std::string&,
-            const std::optional<std::string>&) -> std::vector<Json> {
-    throw NotBuiltError("loading datasets (the data module)");
-  };
-#endif
 }
 
 std::vector<Doc> load_docs(const TaskConfig& config, const std::string& task_name,

@@ -30,7 +30,7 @@ using TokenCounter = std::function<std::optional<size_t>(const std::string& text
 // add_generation_prompt; nullopt when the model has none.
 using ChatRenderer = std::function<std::optional<std::string>(const Json& messages)>;
 
-// The data module's loader (data::load_split) when it is built in, else a loader that throws.
+// The data module's loader (data::load_split: Hub repo, cache or local directory).
 RowLoader default_row_loader();
 
 struct PrepareOptions {

@@ -1,12 +1,8 @@
 #include "tasks/template_prompt.h"
 
-
 #include "tasks/text_utils.h"
-#include "util/error.h"
-
-#ifdef LIGHTEVAL_TASKS_HAVE_TEMPLATE
 #include "template/jinja.h"
-#endif
+#include "util/error.h"
 
 namespace lighteval::tasks {
 
@@ -26,8 +22,6 @@ bool single_expression(const std::string& tpl, std::string& expr) {
   expr = inner;
   return true;
 }
-
-#ifdef LIGHTEVAL_TASKS_HAVE_TEMPLATE
 
 std::string render_field(const std::string& tpl, const Json& row, const std::string& task,
                          const char* field) {
@@ -56,11 +50,7 @@ std::string as_text(const Json& v) {
   return v.dump();
 }
 
-#endif
-
 }  // namespace
-
-#ifdef LIGHTEVAL_TASKS_HAVE_TEMPLATE
 
 void validate_prompt_template(const PromptTemplate& p, const std::string& where) {
   auto check = [&](const std::string& tpl, const char* field) {
@@ -131,17 +121,5 @@ std::vector<Doc> apply_prompt_template(const PromptTemplate& p, const Json& row,
   }
   return {d};
 }
-
-#else
-
-void validate_prompt_template(const PromptTemplate&, const std::string& where) {
-  throw NotBuiltError(where + ": prompt templates (the template module)");
-}
-
-std::vector<Doc> apply_prompt_template(const PromptTemplate&, const Json&, const std::string& task) {
-  throw NotBuiltError("task " + task + ": prompt templates (the template module)");
-}
-
-#endif
 
 }  // namespace lighteval::tasks
