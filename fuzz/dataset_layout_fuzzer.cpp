@@ -1,6 +1,7 @@
 // Fuzzes the dataset layout rules with user-controlled input: a file list (lines up to the first
 // empty line) and a README.md (the rest), as a Hub repo or a local directory provides them. Only
 // lighteval::Error may escape infer_layout; glob_match must terminate quickly on any pattern.
+// fuzz-modules: data
 #include <cstddef>
 #include <cstdint>
 #include <string>

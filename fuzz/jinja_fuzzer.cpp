@@ -2,6 +2,7 @@
 // source against a chat-like context, and evaluate it as an expression. Every failure must be a
 // lighteval::jinja::TemplateError; the engine's budgets (nesting, stack, steps, bytes) keep each
 // input bounded in time and memory.
+// fuzz-modules: template
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -1,5 +1,6 @@
 // libFuzzer target: arbitrary bytes as a JSON file. Any outcome but rows or a lighteval::Error
 // (a crash, a sanitizer report, another exception type) is a bug.
+// fuzz-modules: formats
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -2,6 +2,7 @@
 // (comma lists and groups), and task YAML files (built-in and custom), then registry lookups
 // with suggestions. Any exception other than lighteval::Error, or a crash, is a bug.
 // The first input byte picks the parser; the rest is the text.
+// fuzz-modules: tasks
 #include <cstddef>
 #include <cstdint>
 #include <map>

@@ -266,7 +266,8 @@ bool readme_configs_layout(const YAML::Node& root, const std::vector<std::string
           for (auto& h : hits)
             if (std::find(sf.files.begin(), sf.files.end(), h) == sf.files.end()) sf.files.push_back(h);
         }
-        auto existing = std::find_if(s.splits.begin(), s.splits.end(), [&](const SplitFiles& x) { return x.name == split; });
+        // Explicit capture: clang before 16 cannot capture a structured binding (fuzz builds use clang).
+        auto existing = std::find_if(s.splits.begin(), s.splits.end(), [&, &split = split](const SplitFiles& x) { return x.name == split; });
         if (existing != s.splits.end()) existing->files.insert(existing->files.end(), sf.files.begin(), sf.files.end());
         else s.splits.push_back(sf);
       }
