@@ -103,6 +103,11 @@ class Model {
                                                          bool add_generation_prompt) const {
     return std::nullopt;
   }
+  // The text of the BOS token this backend puts in front of every context it encodes
+  // (add_special_tokens), or nullopt when it puts none. Chat templates such as Llama 2's and
+  // Llama 3's write bos_token themselves; the pipeline removes it from the start of such prompts
+  // so the model sees one BOS, not the two lighteval v0.5 gave (docs/compatibility.md).
+  virtual std::optional<std::string> prepended_bos_token() const { return std::nullopt; }
 };
 
 }  // namespace lighteval::backends

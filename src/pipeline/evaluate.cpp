@@ -9,6 +9,7 @@
 
 #include "data/dataset.h"
 #include "pipeline/aggregation.h"
+#include "pipeline/chat.h"
 #include "pipeline/metric_set.h"
 #include "pipeline/progress.h"
 #include "report/atomic_file.h"
@@ -66,7 +67,10 @@ struct RequestBook {
 };
 
 // LightevalTask.construct_requests (v0.5): the categories are visited in this fixed order.
-void construct_requests(const TaskRun& task, const tasks::PreparedDoc& pd, size_t sample, RequestBook& book) {
+// `chat_stops` is set under --use_chat_template: v0.5 then drops the task's stop sequences and
+// stops on EOS; we add the template's end-of-turn marker (pipeline/chat.h).
+void construct_requests(const TaskRun& task, const tasks::PreparedDoc& pd, size_t sample,
+                        const std::optional<std::vector<std::string>>& chat_stops, RequestBook& book) {
   const tasks::Doc& doc = pd.doc;
   const MetricSet& m = *task.metrics;
   const std::string& ctx = doc.ctx;
@@ -85,7 +89,11 @@ void construct_requests(const TaskRun& task, const tasks::PreparedDoc& pd, size_
   if (m.has(Category::Generative) || m.has(Category::GenerativeSampling) || m.has(Category::GenerativeLogprob)) {
     GenerationRequest g;
     g.context = ctx;
-    if (task.config->stop_sequence) g.stop_sequences = *task.config->stop_sequence;
+    if (chat_stops) {
+      g.stop_sequences = *chat_stops;
+    } else if (task.config->stop_sequence) {
+      g.stop_sequences = *task.config->stop_sequence;
+    }
     if (task.config->generation_size && *task.config->generation_size > 0) g.generation_size = task.config->generation_size;
     g.num_samples = m.num_samples();
     std::vector<Category> cats;
@@ -226,7 +234,13 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
   prep.count_tokens = [&model](const std::string& text) { return model.count_tokens(text); };
   if (auto ml = model.max_length()) prep.max_length = static_cast<size_t>(*ml);
   prep.load_rows = options.load_rows;
-  prep.render_chat = [&model](const Json& messages) { return model.apply_chat_template(messages, true); };
+  std::optional<std::vector<std::string>> chat_stops;
+  if (options.use_chat_template) {
+    prep.render_chat = chat_renderer(model);
+    const std::optional<std::string> end_of_turn = end_of_turn_marker(model);
+    chat_stops = chat_stop_sequences(end_of_turn);
+    if (end_of_turn) log::info("chat template: generations stop on EOS and on {}", *end_of_turn);
+  }
 
   const auto selections = tasks::group_task_specs(specs);
   std::vector<TaskRun> runs;
@@ -257,7 +271,7 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
   for (size_t t = 0; t < runs.size(); ++t) {
     for (size_t d = 0; d < runs[t].prepared.docs.size(); ++d) {
       samples.push_back({t, d});
-      construct_requests(runs[t], runs[t].prepared.docs[d], samples.size() - 1, book);
+      construct_requests(runs[t], runs[t].prepared.docs[d], samples.size() - 1, chat_stops, book);
     }
   }
 
