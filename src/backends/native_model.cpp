@@ -117,11 +117,12 @@ class NativeModel final : public Model {
     info_.model_size =
         human_size(static_cast<double>(model_->parameter_count()) * (wtype == engine::DType::f32 ? 4 : 2));
     score_opt_.max_batch_sequences = c.batch_size.value_or(0);
-    // Automatic token budget: big enough to pack many sequences, bounded so activations stay
-    // small next to the weights.
     score_opt_.max_batch_tokens = std::max(max_length_, 4096);
     gen_batch_tokens_ = 8192;
-    if (backend_->device() == engine::Device::cuda) size_for_device(c, mc);
+    if (backend_->device() == engine::Device::cuda)
+      size_for_device(c, mc);
+    else
+      size_for_host(mc);
   }
 
   ModelInfo info() const override { return info_; }
@@ -276,6 +277,20 @@ class NativeModel final : public Model {
     gen_batch_tokens_ = static_cast<int>(std::min(free / kv_row, 1.0e6));
     log::info("{}: {} tokens per scoring batch, {} KV rows for generation", backend_->name(),
               score_opt_.max_batch_tokens, gen_batch_tokens_);
+  }
+
+  // CPU budgets relative to the weights, so that an evaluation's peak memory stays near weights +
+  // KV cache: scoring activations and their one-layer KV store within ~10% of the weight bytes
+  // (512 to 4096 rows: enough to share prefixes and keep GEMMs efficient), logits within ~5%
+  // (16 to 1024 rows), generation's all-layer KV cache within ~50% but at least max_length rows.
+  void size_for_host(const model::ModelConfig& mc) {
+    const double weights = static_cast<double>(model_->parameter_count()) * sizeof(float);
+    const double row = static_cast<double>(model_->activation_bytes(4096)) / 4096 + 8.0 * model_->kv_dim();
+    score_opt_.max_batch_tokens = static_cast<int>(std::clamp(0.10 * weights / row, 512.0, 4096.0));
+    score_opt_.max_logit_rows =
+        static_cast<int>(std::clamp(0.05 * weights / (4.0 * mc.vocab_size), 16.0, 1024.0));
+    const double kv_row = 8.0 * model_->kv_dim() * mc.n_layers;
+    gen_batch_tokens_ = std::max(max_length_, static_cast<int>(std::clamp(0.5 * weights / kv_row, 256.0, 8192.0)));
   }
 
   // lighteval v0.5 tok_encode_pair (non-pairwise), with the empty-context rule of _loglikelihood.

@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,14 +21,38 @@ constexpr long kParallelWork = 1 << 17;
 
 CpuBackend::CpuBackend(int num_threads) : threads_(num_threads > 0 ? num_threads : omp_get_max_threads()) {}
 
+// From this size on a buffer gets its own mapping (page-aligned, zero-filled on first touch).
+constexpr size_t kMapBytes = size_t{1} << 20;
+
 float* CpuBackend::alloc(size_t n) {
-  // 64-byte alignment for AVX-512 loads; size rounded up as aligned_alloc requires.
   const size_t bytes = ((n * sizeof(float) + 63) / 64) * 64;
+  if (bytes >= kMapBytes) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw Error("out of memory allocating " + std::to_string(bytes >> 20) + " MiB on the CPU");
+    std::lock_guard lock(mapped_mutex_);
+    mapped_.emplace(static_cast<float*>(p), bytes);
+    return static_cast<float*>(p);
+  }
+  // 64-byte alignment for AVX-512 loads; size rounded up as aligned_alloc requires.
   void* p = std::aligned_alloc(64, bytes);
-  if (!p) throw Error("out of memory allocating " + std::to_string(bytes >> 20) + " MiB on the CPU");
+  if (!p) throw Error("out of memory allocating " + std::to_string(bytes >> 10) + " KiB on the CPU");
   return static_cast<float*>(p);
 }
-void CpuBackend::free(float* p) { std::free(p); }
+
+void CpuBackend::free(float* p) {
+  if (!p) return;
+  {
+    std::lock_guard lock(mapped_mutex_);
+    auto it = mapped_.find(p);
+    if (it != mapped_.end()) {
+      munmap(p, it->second);
+      mapped_.erase(it);
+      return;
+    }
+  }
+  std::free(p);
+}
+
 void CpuBackend::upload(float* dst, const float* src, size_t n) { std::memcpy(dst, src, n * sizeof(float)); }
 void CpuBackend::download(float* dst, const float* src, size_t n) { std::memcpy(dst, src, n * sizeof(float)); }
 void CpuBackend::copy(float* dst, const float* src, size_t n) { std::memcpy(dst, src, n * sizeof(float)); }

@@ -3,6 +3,9 @@
 // against, so every op computes in fp32 with fp32 accumulation except the log-softmax (fp64 sum).
 #pragma once
 
+#include <mutex>
+#include <unordered_map>
+
 #include "engine/backend.h"
 
 namespace lighteval::engine {
@@ -38,6 +41,11 @@ class CpuBackend final : public Backend {
 
  private:
   int threads_;
+  // Large buffers (weights, activations) are their own anonymous mappings, so freeing one returns
+  // its memory to the OS at once and weights never sit between freed temporaries in the malloc heap
+  // (which kept ~15% of a checkpoint's size resident after loading). Size of each, for munmap.
+  std::mutex mapped_mutex_;
+  std::unordered_map<float*, size_t> mapped_;
 };
 
 }  // namespace lighteval::engine

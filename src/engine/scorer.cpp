@@ -182,7 +182,7 @@ std::vector<ScoreResult> score(LanguageModel& model, const std::vector<ScoreRequ
   std::unique_ptr<KvCache> kv;
   DeviceBuffer logits;
   std::vector<size_t> batch;
-  size_t batch_rows = 0;
+  size_t batch_rows = 0, batch_targets = 0;
   const size_t budget = static_cast<size_t>(std::max(1, options.max_batch_tokens));
   for (size_t k = 0; k < order.size(); ++k) {
     const auto& inp = requests[order[k]].input;
@@ -190,16 +190,19 @@ std::vector<ScoreResult> score(LanguageModel& model, const std::vector<ScoreRequ
     const size_t shared =
         (options.share_prefixes && !batch.empty()) ? common_prefix(requests[batch.back()].input, inp) : 0;
     const size_t add = inp.size() - shared;
-    const bool full = options.max_batch_sequences > 0 && batch.size() >= static_cast<size_t>(options.max_batch_sequences);
+    const size_t targets = requests[order[k]].targets.size();
+    const bool full = (options.max_batch_sequences > 0 && batch.size() >= static_cast<size_t>(options.max_batch_sequences)) ||
+                      (options.max_logit_rows > 0 && batch_targets + targets > static_cast<size_t>(options.max_logit_rows));
     if (!batch.empty() && (batch_rows + add > budget || full)) {
       run_batch(model, requests, batch, options.share_prefixes, kv, logits, results, stats);
       batch.clear();
-      batch_rows = 0;
       batch.push_back(order[k]);
       batch_rows = inp.size();
+      batch_targets = targets;
     } else {
       batch.push_back(order[k]);
       batch_rows += add;
+      batch_targets += targets;
     }
   }
   if (!batch.empty()) run_batch(model, requests, batch, options.share_prefixes, kv, logits, results, stats);

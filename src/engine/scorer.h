@@ -28,6 +28,10 @@ struct ScoreOptions {
   bool share_prefixes = true;
   int max_batch_tokens = 4096;   // rows per forward (a single longer request gets its own batch)
   int max_batch_sequences = 0;   // 0 = no cap (requests per batch)
+  // Cap on scored positions per batch (0 = none): the logits buffer holds this many rows of the
+  // vocabulary, which for a 50k vocabulary is 200 KB a row. A single request with more targets
+  // still gets a batch of its own.
+  int max_logit_rows = 0;
 };
 
 // Work done by one score() call (for tests, logs and benchmarks).

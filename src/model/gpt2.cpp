@@ -1,6 +1,8 @@
 // GPT2LMHeadModel: learned positions, pre-LayerNorm blocks, Conv1D weights stored [in, out]
 // (transposed once here into nn.Linear layout), fused c_attn split into q, k, v, gelu_new MLP, LM
 // head tied to wte unless the checkpoint has lm_head.weight and tie_word_embeddings is false.
+#include <algorithm>
+
 #include "model/transformer.h"
 #include "util/error.h"
 
@@ -59,15 +61,20 @@ void Transformer::gpt2_block(int l, const engine::ForwardBatch& b, engine::KvCac
   be_.layer_norm(h_.get(), x_.get(), L.ln1_w.get(), L.ln1_b.get(), m, H, eps);
   attention_sublayer(l, b, kv, m, /*rope=*/false);
   be_.layer_norm(h_.get(), x_.get(), L.ln2_w.get(), L.ln2_b.get(), m, H, eps);
-  be_.linear(mlp_.get(), h_.get(), L.w_up.get(), L.b_up.get(), m, H, I);
-  const size_t n = static_cast<size_t>(m) * I;
-  if (cfg_.activation == "gelu")
-    be_.gelu_erf(mlp_.get(), n);
-  else if (cfg_.activation == "relu")
-    be_.relu(mlp_.get(), n);
-  else
-    be_.gelu_tanh(mlp_.get(), n);
-  be_.linear(h_.get(), mlp_.get(), L.w_down.get(), L.b_down.get(), m, I, H);
+  // Row chunks: each chunk's output overwrites only its own, already consumed, rows of h_.
+  for (int r0 = 0; r0 < m; r0 += kMlpChunkRows) {
+    const int c = std::min(kMlpChunkRows, m - r0);
+    float* h = h_.get() + static_cast<size_t>(r0) * H;
+    be_.linear(mlp_.get(), h, L.w_up.get(), L.b_up.get(), c, H, I);
+    const size_t n = static_cast<size_t>(c) * I;
+    if (cfg_.activation == "gelu")
+      be_.gelu_erf(mlp_.get(), n);
+    else if (cfg_.activation == "relu")
+      be_.relu(mlp_.get(), n);
+    else
+      be_.gelu_tanh(mlp_.get(), n);
+    be_.linear(h, mlp_.get(), L.w_down.get(), L.b_down.get(), c, I, H);
+  }
   be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
 }
 

@@ -1,12 +1,15 @@
 // The Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM): RMSNorm, rotate_half
 // RoPE, grouped-query attention, SwiGLU MLP (gate and up stacked into one GEMM), optional q/k/v
 // bias (Qwen2 always, Llama with attention_bias), tied or untied LM head.
+#include <algorithm>
 #include <cstring>
 
 #include "model/transformer.h"
 #include "util/error.h"
 
 namespace lighteval::model {
+
+using engine::DeviceBuffer;
 
 void Transformer::load_llama() {
   const int64_t H = cfg_.hidden_size, V = cfg_.vocab_size, I = cfg_.intermediate_size;
@@ -40,13 +43,20 @@ void Transformer::load_llama() {
       L.bv = load(p + "self_attn.v_proj.bias", {kvd});
     }
     if (cfg_.o_bias) L.bo = load(p + "self_attn.o_proj.bias", {H});
-    const auto gate = weights_->load_f32(resolve(p + "mlp.gate_proj.weight"), {I, H});
-    const auto up = weights_->load_f32(resolve(p + "mlp.up_proj.weight"), {I, H});
-    std::vector<float> gu(gate.size() * 2);
-    std::memcpy(gu.data(), gate.data(), gate.size() * sizeof(float));
-    std::memcpy(gu.data() + gate.size(), up.data(), up.size() * sizeof(float));
-    n_params_ += gu.size();
-    L.w_up = upload_weight(gu);
+    if (be_.device() == engine::Device::cpu) {  // straight into the stacked buffer: no host copies
+      L.w_up = DeviceBuffer(be_, static_cast<size_t>(2 * I * H));
+      weights_->load_f32_into(resolve(p + "mlp.gate_proj.weight"), {I, H}, L.w_up.get());
+      weights_->load_f32_into(resolve(p + "mlp.up_proj.weight"), {I, H}, L.w_up.get() + I * H);
+      n_params_ += static_cast<size_t>(2 * I * H);
+    } else {
+      const auto gate = weights_->load_f32(resolve(p + "mlp.gate_proj.weight"), {I, H});
+      const auto up = weights_->load_f32(resolve(p + "mlp.up_proj.weight"), {I, H});
+      std::vector<float> gu(gate.size() * 2);
+      std::memcpy(gu.data(), gate.data(), gate.size() * sizeof(float));
+      std::memcpy(gu.data() + gate.size(), up.data(), up.size() * sizeof(float));
+      n_params_ += gu.size();
+      L.w_up = upload_weight(gu);
+    }
     if (cfg_.mlp_bias) {
       const auto gb = weights_->load_f32(resolve(p + "mlp.gate_proj.bias"), {I});
       const auto ub = weights_->load_f32(resolve(p + "mlp.up_proj.bias"), {I});
@@ -67,9 +77,14 @@ void Transformer::llama_block(int l, const engine::ForwardBatch& b, engine::KvCa
   be_.rms_norm(h_.get(), x_.get(), L.ln1_w.get(), m, H, eps);
   attention_sublayer(l, b, kv, m, /*rope=*/true);
   be_.rms_norm(h_.get(), x_.get(), L.ln2_w.get(), m, H, eps);
-  be_.linear(mlp_.get(), h_.get(), L.w_up.get(), L.b_up.get(), m, H, 2 * I);
-  be_.silu_mul(mlp2_.get(), mlp_.get(), m, I);
-  be_.linear(h_.get(), mlp2_.get(), L.w_down.get(), L.b_down.get(), m, I, H);
+  // Row chunks: each chunk's output overwrites only its own, already consumed, rows of h_.
+  for (int r0 = 0; r0 < m; r0 += kMlpChunkRows) {
+    const int c = std::min(kMlpChunkRows, m - r0);
+    float* h = h_.get() + static_cast<size_t>(r0) * H;
+    be_.linear(mlp_.get(), h, L.w_up.get(), L.b_up.get(), c, H, 2 * I);
+    be_.silu_mul(mlp2_.get(), mlp_.get(), c, I);
+    be_.linear(h, mlp2_.get(), L.w_down.get(), L.b_down.get(), c, I, H);
+  }
   be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
 }
 

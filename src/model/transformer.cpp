@@ -1,5 +1,6 @@
 #include "model/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "model/rope.h"
@@ -83,6 +84,19 @@ size_t Transformer::activation_bytes_per_row() const {
   return sizeof(float) * (3 * H + 2 * qd + 2 * kvd + 3 * static_cast<size_t>(cfg_.intermediate_size));
 }
 
+int Transformer::mlp_rows(int m) { return std::min(m, kMlpChunkRows); }
+
+size_t Transformer::mlp_width() const {
+  return static_cast<size_t>(cfg_.intermediate_size) * (cfg_.family == Family::gpt2 ? 1 : 2);
+}
+
+size_t Transformer::activation_bytes(int rows) const {
+  const size_t H = cfg_.hidden_size, qd = static_cast<size_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
+  const size_t m = static_cast<size_t>(rows), c = static_cast<size_t>(mlp_rows(rows));
+  const size_t mlp = c * mlp_width() + (cfg_.family == Family::gpt2 ? 0 : c * cfg_.intermediate_size);
+  return sizeof(float) * (m * (2 * H + 2 * qd + 2 * kvd) + mlp);
+}
+
 void Transformer::attention_sublayer(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m, bool rope) {
   const Layer& L = layers_[l];
   const int H = cfg_.hidden_size, qd = cfg_.n_heads * cfg_.head_dim, kvd = kv_dim();
@@ -113,8 +127,10 @@ void Transformer::forward(const engine::ForwardBatch& b, engine::KvCache& kv, De
   k_.ensure(be_, m * kvd);
   v_.ensure(be_, m * kvd);
   att_.ensure(be_, m * qd);
-  mlp_.ensure(be_, m * 2 * I);
-  mlp2_.ensure(be_, m * I);
+  // The MLP runs over row chunks (rows are independent there), so its wide intermediate buffers
+  // stay small whatever the batch: they were the largest activations.
+  mlp_.ensure(be_, mlp_rows(m) * mlp_width());
+  if (cfg_.family != Family::gpt2) mlp2_.ensure(be_, mlp_rows(m) * I);
   for (int32_t t : b.tokens)
     if (t < 0 || t >= V) throw Error("token id " + std::to_string(t) + " is outside the vocabulary");
 

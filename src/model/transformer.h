@@ -26,6 +26,9 @@ class Transformer final : public engine::LanguageModel {
   std::optional<int> position_limit() const override;
   void forward(const engine::ForwardBatch& batch, engine::KvCache& kv, engine::DeviceBuffer& logits) override;
   size_t activation_bytes_per_row() const override;
+  // Activation bytes a forward of `rows` rows allocates (the MLP's buffers are per chunk, not per row).
+  size_t activation_bytes(int rows) const;
+  static constexpr int kMlpChunkRows = 512;
 
   const ModelConfig& config() const { return cfg_; }
   size_t parameter_count() const { return n_params_; }
@@ -55,6 +58,8 @@ class Transformer final : public engine::LanguageModel {
   void llama_block(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m);
   void attention_sublayer(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m, bool rope);
   std::string resolve(const std::string& name) const;
+  static int mlp_rows(int m);
+  size_t mlp_width() const;  // floats per row of mlp_: I (GPT-2) or gate and up, 2I (Llama)
 
   ModelConfig cfg_;
   engine::Backend& be_;

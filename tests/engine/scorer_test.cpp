@@ -147,6 +147,39 @@ TEST_P(ScorerTest, RejectsBadRequests) {
   EXPECT_THROW(score(*model_, {ScoreRequest{{1, 100000}, {1}}}), Error);
 }
 
+TEST_P(ScorerTest, LargeBatchesAndLogitRowCapsGiveTheSameScores) {
+  // 40 unrelated requests of 40-63 tokens: one batch of ~2000 rows spans several MLP row chunks
+  // (Transformer::kMlpChunkRows); the oracle scores each request alone.
+  std::mt19937 rng(11);
+  std::vector<ScoreRequest> reqs;
+  for (int i = 0; i < 40; ++i) {
+    ScoreRequest r;
+    const int n = 40 + static_cast<int>(rng() % 24);
+    for (int k = 0; k < n; ++k) r.input.push_back(static_cast<int32_t>(rng() % model_->vocab_size()));
+    for (int k = 0; k < 1 + i % 5; ++k) r.targets.push_back(static_cast<int32_t>(rng() % model_->vocab_size()));
+    reqs.push_back(r);
+  }
+  ScoreOptions alone;
+  alone.max_batch_sequences = 1;
+  const auto oracle = score(*model_, reqs, alone);
+  ScoreOptions big;
+  big.max_batch_tokens = 4096;
+  ScoreStats big_stats;
+  const auto got = score(*model_, reqs, big, &big_stats);
+  EXPECT_EQ(big_stats.batches, 1u);
+  EXPECT_GT(big_stats.rows, static_cast<size_t>(2 * model::Transformer::kMlpChunkRows));
+  ScoreOptions capped;
+  capped.max_logit_rows = 7;
+  ScoreStats capped_stats;
+  const auto got_capped = score(*model_, reqs, capped, &capped_stats);
+  EXPECT_GE(capped_stats.batches, 120u / 7);  // 120 targets, at most 7 per batch
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    EXPECT_NEAR(got[i].logprob, oracle[i].logprob, 1e-5) << "request " << i;
+    EXPECT_EQ(got[i].is_greedy, oracle[i].is_greedy) << "request " << i;
+    EXPECT_NEAR(got_capped[i].logprob, oracle[i].logprob, 1e-5) << "request " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, ScorerTest, ::testing::Values("gpt2", "llama_gqa_untied", "qwen2"));
 
 }  // namespace
