@@ -24,10 +24,11 @@ int cmd_tasks(int argc, char** argv) {
   app.add_option("--num_samples,--num-samples", num_samples, "docs to show per task")->check(CLI::NonNegativeNumber);
   app.add_flag("--show_config,--show-config", show_config, "also show each task's configuration");
   app.add_option("--custom_tasks,--custom-tasks", custom_tasks, "YAML file of custom task configs");
-  app.add_option("--cache_dir,--cache-dir", cache_dir, "Hugging Face cache directory");
+  app.add_option("--cache_dir,--cache-dir", cache_dir, "Hub cache directory (default: $HF_HUB_CACHE, else $HF_HOME/hub)");
   if (parse_or_throw(app, argc, argv)) return 0;
   if (list == !inspect.empty()) throw UsageError("give exactly one of --list or --inspect SPECS");
 
+  use_cache_dir(cache_dir);
   tasks::TaskRegistry registry = tasks::TaskRegistry::load_builtin();
   if (!custom_tasks.empty()) registry.add_custom_file(custom_tasks);
   if (list) {

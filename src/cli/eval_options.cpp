@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -54,7 +56,7 @@ void add_eval_options(CLI::App& app, EvalOptions& o) {
                  "dataset loading workers")
       ->check(CLI::PositiveNumber);
   app.add_option("--custom_tasks,--custom-tasks", o.custom_tasks, "YAML file of custom task configs and groups");
-  app.add_option("--cache_dir,--cache-dir", o.cache_dir, "Hugging Face cache directory (default: $HF_HOME)");
+  app.add_option("--cache_dir,--cache-dir", o.cache_dir, "Hub cache directory for models and datasets (default: $HF_HUB_CACHE, else $HF_HOME/hub)");
   app.add_option("--num_fewshot_seeds,--num-fewshot-seeds", o.num_fewshot_seeds, "few-shot seeds per doc")
       ->check(CLI::PositiveNumber);
 }
@@ -70,6 +72,20 @@ void validate_eval_options(const EvalOptions& o) {
     throw UsageError("--push_to_hub and --push_to_tensorboard need --results_org");
   if (o.push_to_hub) throw NotBuiltError("--push_to_hub (uploading results to the Hub)");
   if (o.push_to_tensorboard) throw NotBuiltError("--push_to_tensorboard");
+  // Flags that only modify --push_to_hub, and a pure speed knob: accepted, and said so.
+  if (o.public_run) log::warning("--public_run has no effect without --push_to_hub");
+  if (!o.results_org.empty()) log::warning("--results_org has no effect without --push_to_hub");
+  if (o.dataset_loading_processes > 1)
+    log::warning("--dataset_loading_processes {}: datasets are read by one process; the results are the same",
+                 o.dataset_loading_processes);
+}
+
+void use_cache_dir(const std::string& cache_dir) {
+  if (cache_dir.empty()) return;
+  // The Hub cache every download of this process goes through (models and datasets), as
+  // HF_HUB_CACHE would set it; read when the first Hub client is made.
+  if (::setenv("HF_HUB_CACHE", cache_dir.c_str(), 1) != 0)
+    throw Error("cannot use --cache_dir " + cache_dir + ": setting HF_HUB_CACHE failed");
 }
 
 int run_eval_command(const std::string& name, backends::EntryPoint entry, int argc, char** argv) {
@@ -78,6 +94,7 @@ int run_eval_command(const std::string& name, backends::EntryPoint entry, int ar
   add_eval_options(app, o);
   if (parse_or_throw(app, argc, argv)) return 0;
   validate_eval_options(o);
+  use_cache_dir(o.cache_dir);
 
   // Everything the user can get wrong in the tasks is checked before any model is loaded.
   tasks::TaskRegistry registry = tasks::TaskRegistry::load_builtin();
@@ -88,7 +105,6 @@ int run_eval_command(const std::string& name, backends::EntryPoint entry, int ar
                                                           : pipeline::load_model_config_yaml(o.model_config_path);
   if (o.use_chat_template) margs.native.use_chat_template = true;
   if (o.override_batch_size > 0) margs.native.batch_size = o.override_batch_size;
-  if (!o.cache_dir.empty()) margs.native.cache_dir = o.cache_dir;
   std::unique_ptr<backends::Model> model = backends::make_model(margs);
 
   pipeline::PipelineOptions p;

@@ -40,6 +40,9 @@ void add_eval_options(CLI::App& app, EvalOptions& options);
 // Cross-flag checks CLI11 cannot express; throws UsageError / NotBuiltError with one clear line.
 void validate_eval_options(const EvalOptions& options);
 
+// --cache_dir: makes `cache_dir` the Hub cache of this process (HF_HUB_CACHE). No-op when empty.
+void use_cache_dir(const std::string& cache_dir);
+
 // Parses argv for `lighteval <entry>` and runs the evaluation; returns the exit code.
 int run_eval_command(const std::string& name, backends::EntryPoint entry, int argc, char** argv);
 

@@ -51,8 +51,8 @@ Json raw_truthfulqa_row(const Json& item) {
   return row;
 }
 
-TEST(PipelineOfflineCache, DatasetShowReadsAPythonLaidOutCacheWithoutNetwork) {
-  LIGHTEVAL_REQUIRE_SHARED();
+// truthful_qa's multiple_choice/validation parquet in a Hub cache laid out as Python does it.
+fs::path python_laid_out_cache() {
   const fs::path cache = temp_dir("e2e_py_cache");
   const std::string commit = "5a1e2c3d4b5a6f708192a3b4c5d6e7f801234567";
   const fs::path repo = cache / "datasets--truthful_qa";
@@ -65,7 +65,13 @@ TEST(PipelineOfflineCache, DatasetShowReadsAPythonLaidOutCacheWithoutNetwork) {
   const fs::path pointer = repo / "snapshots" / commit / "multiple_choice" / "validation" / "0000.parquet";
   fs::create_directories(pointer.parent_path());
   fs::create_symlink(fs::path("../../../../blobs") / blob, pointer);
-  ASSERT_TRUE(fs::is_regular_file(pointer));  // the relative link resolves
+  EXPECT_TRUE(fs::is_regular_file(pointer));  // the relative link resolves
+  return cache;
+}
+
+TEST(PipelineOfflineCache, DatasetShowReadsAPythonLaidOutCacheWithoutNetwork) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  const fs::path cache = python_laid_out_cache();
 
   // HF_ENDPOINT points at a closed port: any request would fail loudly instead of passing.
   const std::string env = "HF_HUB_OFFLINE=1 HF_ENDPOINT=http://127.0.0.1:9 HF_TOKEN= HF_HOME='" +
@@ -93,6 +99,38 @@ TEST(PipelineOfflineCache, DatasetShowReadsAPythonLaidOutCacheWithoutNetwork) {
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
   EXPECT_TRUE(missing.out.empty()) << missing.out;
+}
+
+// --cache_dir makes a directory the Hub cache of the run (v0.5 passed it to from_pretrained; here
+// it serves models and datasets alike); the flags that only modify --push_to_hub and the loading
+// speed knob are accepted and say they have no effect.
+TEST(PipelineOfflineCache, CacheDirFlagServesTheRunOffline) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  const fs::path cache = python_laid_out_cache();
+  const std::string env = "HF_HUB_OFFLINE=1 HF_ENDPOINT=http://127.0.0.1:9 HF_TOKEN= HF_HUB_CACHE= HF_HOME='" +
+                          temp_dir("e2e_cache_dir_home").string() + "' ";
+  const std::string eval = env + lighteval_binary().string() +
+                           " accelerate --model_args dummy --tasks 'leaderboard|truthfulqa:mc|0|0' --max_samples 2"
+                           " --output_dir '" + temp_dir("e2e_cache_dir_out").string() + "'";
+  CommandResult without = run_command(eval);
+  EXPECT_NE(without.exit_code, 0);
+  EXPECT_NE(without.err.find("HF_HUB_OFFLINE"), std::string::npos) << without.err;
+
+  CommandResult with = run_command(eval + " --cache-dir '" + cache.string() +
+                                   "' --dataset_loading_processes 4 --public_run --results_org me");
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_NE(with.out.find("|leaderboard:truthfulqa:mc:0|"), std::string::npos) << with.out;
+  EXPECT_NE(with.err.find("--public_run has no effect without --push_to_hub"), std::string::npos) << with.err;
+  EXPECT_NE(with.err.find("--results_org has no effect without --push_to_hub"), std::string::npos) << with.err;
+  EXPECT_NE(with.err.find("--dataset_loading_processes 4: datasets are read by one process"), std::string::npos)
+      << with.err;
+
+  CommandResult inspect = run_command(env + lighteval_binary().string() +
+                                      " tasks --inspect 'leaderboard|truthfulqa:mc|0|0' --num_samples 1 --cache_dir '" +
+                                      cache.string() + "'");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_NE(inspect.out.find("Q: What is human life expectancy in the United States?"), std::string::npos)
+      << inspect.out;
 }
 
 }  // namespace
