@@ -351,15 +351,24 @@ TaskFile parse_task_file(const std::string& yaml_text, const std::string& origin
   }
   TaskFile file;
   try {
+    // v0.5's custom task modules name these TASKS_TABLE and TASKS_GROUPS; both spellings work.
+    std::string tasks_key, groups_key;
     for (const auto& kv : root) {
       std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-      if (key != "tasks" && key != "groups") {
-        throw Error(origin + ": unknown top-level key '" + key + "'; a task file has 'tasks' and 'groups'");
+      std::string* slot = key == "tasks" || key == "TASKS_TABLE"    ? &tasks_key
+                          : key == "groups" || key == "TASKS_GROUPS" ? &groups_key
+                                                                     : nullptr;
+      if (!slot) {
+        throw Error(origin + ": unknown top-level key '" + key +
+                    "'; a task file has 'tasks' (or TASKS_TABLE) and 'groups' (or TASKS_GROUPS)");
       }
+      if (!slot->empty()) throw Error(origin + ": both '" + *slot + "' and '" + key + "' are given; keep one");
+      *slot = key;
     }
-    const YAML::Node tasks = root["tasks"];
+    if (tasks_key.empty()) tasks_key = "tasks";
+    const YAML::Node tasks = root[tasks_key];
     if (!tasks || !tasks.IsSequence() || tasks.size() == 0) {
-      throw Error(origin + ": 'tasks' must be a non-empty list of task configs");
+      throw Error(origin + ": '" + tasks_key + "' must be a non-empty list of task configs");
     }
     std::set<std::string> names;
     for (size_t i = 0; i < tasks.size(); ++i) {
@@ -371,18 +380,31 @@ TaskFile parse_task_file(const std::string& yaml_text, const std::string& origin
       }
       file.tasks.push_back(std::move(c));
     }
-    if (const YAML::Node groups = root["groups"]) {
-      if (!groups.IsMap()) throw Error(origin + ": 'groups' must map group names to task spec lists");
+    if (!groups_key.empty()) {
+      const YAML::Node groups = root[groups_key];
+      if (!groups.IsMap()) throw Error(origin + ": '" + groups_key + "' must map group names to task spec lists");
       for (const auto& kv : groups) {
-        if (!kv.first.IsScalar() || !kv.second.IsScalar() || kv.second.Scalar().empty()) {
-          throw Error(origin + ": each group maps a name to a non-empty string of task specs "
-                               "(\"suite|task|k|t,suite|task|k|t\")");
+        // A spec string as in v0.5 ("suite|task|k|t,suite|task|k|t"), or a YAML list of specs.
+        std::string specs;
+        if (kv.second.IsScalar()) {
+          specs = kv.second.Scalar();
+        } else if (kv.second.IsSequence()) {
+          bool ok = true;
+          for (const auto& item : kv.second) {
+            ok = ok && item.IsScalar() && !item.Scalar().empty();
+            if (ok) specs += (specs.empty() ? "" : ",") + item.Scalar();
+          }
+          if (!ok) specs.clear();
+        }
+        if (!kv.first.IsScalar() || specs.empty()) {
+          throw Error(origin + ": each group maps a name to task specs, as one string "
+                               "(\"suite|task|k|t,suite|task|k|t\") or a list of spec strings");
         }
         std::string name = kv.first.Scalar();
         if (name.find('|') != std::string::npos || name.find(',') != std::string::npos || name.empty()) {
           throw Error(origin + ": group name '" + name + "' must be non-empty and contain no '|' or ','");
         }
-        file.groups[name] = kv.second.Scalar();
+        file.groups[name] = specs;
       }
     }
   } catch (const YAML::Exception& e) {

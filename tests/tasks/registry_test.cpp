@@ -154,6 +154,29 @@ groups:
   EXPECT_THROW(r.add_custom_file(py), UsageError);
 }
 
+// v0.5's custom task modules export TASKS_TABLE and TASKS_GROUPS; a YAML file may use those names.
+TEST(Registry, TasksTableAndTasksGroupsSpellings) {
+  TaskFile f = parse_task_file(R"(TASKS_TABLE:
+  - name: mygsm
+    prompt_function: gsm8k
+    hf_repo: gsm8k
+    metric: [quasi_exact_match_gsm8k]
+TASKS_GROUPS:
+  one: "custom|mygsm|0|0"
+  two: ["custom|mygsm|0|0", "custom|mygsm|5|0"]
+)",
+                               "t.yaml");
+  ASSERT_EQ(f.tasks.size(), 1u);
+  EXPECT_EQ(f.tasks[0].name, "mygsm");
+  EXPECT_EQ(f.groups.at("one"), "custom|mygsm|0|0");
+  EXPECT_EQ(f.groups.at("two"), "custom|mygsm|0|0,custom|mygsm|5|0");
+  TaskRegistry r = builtin();
+  r.add_task_file(f, false);
+  auto specs = r.parse_specs("two");
+  ASSERT_EQ(specs.size(), 2u);
+  EXPECT_EQ(specs[1].key(), "custom|mygsm|5");
+}
+
 TEST(Registry, BadTaskFilesGiveOneClearError) {
   const std::string ok_fields = "    hf_repo: gsm8k\n    metric: [quasi_exact_match_gsm8k]\n";
   EXPECT_NE(file_error("tasks: [").find("not valid YAML at line"), std::string::npos);
@@ -192,6 +215,16 @@ TEST(Registry, BadTaskFilesGiveOneClearError) {
             std::string::npos);
   EXPECT_NE(file_error("tasks:\n  - name: x\n    prompt_function: gsm8k\n" + ok_fields + "groups: [a]\n")
                 .find("'groups' must map"),
+            std::string::npos);
+  EXPECT_NE(file_error("tasks:\n  - name: x\n    prompt_function: gsm8k\n" + ok_fields + "groups: {g: [a, [b]]}\n")
+                .find("or a list of spec strings"),
+            std::string::npos);
+  EXPECT_NE(file_error("tasks:\n  - name: x\n    prompt_function: gsm8k\n" + ok_fields +
+                       "TASKS_TABLE:\n  - name: y\n    prompt_function: gsm8k\n" + ok_fields)
+                .find("both 'tasks' and 'TASKS_TABLE' are given"),
+            std::string::npos);
+  EXPECT_NE(file_error("tasks:\n  - name: x\n    prompt: {query: '{{ question', choices: c, gold_index: '0'}\n" + ok_fields)
+                .find("prompt template 'query' does not parse"),
             std::string::npos);
   EXPECT_NE(file_error("tasks:\n  - name: x\n    prompt: {query: q}\n" + ok_fields).find("missing the 'choices' template"),
             std::string::npos);
