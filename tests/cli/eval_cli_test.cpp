@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/test_support.h"
+#include "util/json.h"
 
 namespace lighteval::testing {
 namespace {
@@ -158,6 +159,62 @@ TEST(EvalCli, NanotronIsNotBuiltYet) {
   expect_one_line_error(lighteval("nanotron --checkpoint_config_path " + (dir / "lighteval.json").string() +
                                   " --lighteval_config_path x.yaml"),
                         2, "must be a .yaml file");
+}
+
+// A custom task as a user writes one: Jinja templates over the columns of a local JSON Lines
+// dataset, few-shot examples from its train split, a named group (TASKS_GROUPS) run through the
+// later spellings (positional MODEL_ARGS and TASKS, kebab-case flags). The expected prompt follows
+// v0.5's rules; the doc order is CPython's random.Random(42).shuffle([0, 1, 2]) == [1, 0, 2].
+TEST(EvalCli, CustomTemplateTaskWithGroupPositionalArgsAndKebabFlags) {
+  auto dir = temp_dir("cli_custom_run");
+  const auto data = dir / "capitals";
+  std::filesystem::create_directories(data);
+  std::ofstream(data / "train.jsonl") << R"({"country": "France", "options": [" Paris", " Lyon"], "label": 0})" "\n";
+  std::ofstream(data / "test.jsonl") << R"({"country": "Italy", "options": [" Milan", " Rome"], "label": 1})" "\n"
+                                     << R"({"country": "Spain", "options": [" Madrid", " Seville"], "label": 0})" "\n"
+                                     << R"({"country": "Japan", "options": [" Osaka", " Tokyo"], "label": 1})" "\n";
+  const auto yaml = dir / "tasks.yaml";
+  std::ofstream(yaml) << "TASKS_TABLE:\n"
+                         "  - name: capitals\n"
+                         "    prompt:\n"
+                         "      query: \"Question: What is the capital of {{ country }}?\\nAnswer:\"\n"
+                         "      choices: \"{{ options }}\"\n"
+                         "      gold_index: \"{{ label }}\"\n"
+                         "    hf_repo: \""
+                      << data.string()
+                      << "\"\n"
+                         "    hf_subset: default\n"
+                         "    evaluation_splits: [test]\n"
+                         "    few_shots_split: train\n"
+                         "    few_shots_select: sequential\n"
+                         "    metric: [loglikelihood_acc]\n"
+                         "TASKS_GROUPS:\n"
+                         "  geo: [\"custom|capitals|1|0\", \"custom|capitals|0|0\"]\n";
+  const auto out = dir / "out";
+  auto r = lighteval("accelerate dummy geo --custom-tasks " + yaml.string() + " --output-dir " + out.string() +
+                     " --save-details --max-samples 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("|custom:capitals:1|"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("|custom:capitals:0|"), std::string::npos) << r.out;
+  std::filesystem::path results;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out / "results")) results = e.path();
+  const Json j = Json::parse(read_file(results));
+  EXPECT_EQ(j["config_tasks"]["custom|capitals"]["effective_num_docs"], 2);
+  EXPECT_EQ(j["config_tasks"]["custom|capitals"]["original_num_docs"], 3);
+  EXPECT_TRUE(j["results"]["custom|capitals|1"].contains("acc"));
+  // The first doc after the shuffle is row 1 (Spain); its 1-shot prompt is the train row with its
+  // gold answer, "\n\n", then the query.
+  std::filesystem::path details;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out / "details"))
+    if (e.path().filename().string().find("capitals|1") != std::string::npos) details = e.path();
+  ASSERT_FALSE(details.empty());
+  auto rows = run_command(lighteval_binary().string() + " dataset show '" + details.string() + "'");
+  ASSERT_EQ(rows.exit_code, 0) << rows.err;
+  const Json first = Json::parse(rows.out.substr(0, rows.out.find('\n')));
+  EXPECT_EQ(first["full_prompt"],
+            "Question: What is the capital of France?\nAnswer: Paris\n\nQuestion: What is the capital of Spain?\nAnswer:");
+  EXPECT_EQ(first["choices"], "[' Madrid', ' Seville']");
+  EXPECT_EQ(first["gold_index"], "[0]");
 }
 
 TEST(TasksCli, ListInV05Layout) {
