@@ -1,5 +1,9 @@
 #include "tasks/template_prompt.h"
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+
 #include "tasks/text_utils.h"
 #include "template/jinja.h"
 #include "util/error.h"
@@ -7,6 +11,120 @@
 namespace lighteval::tasks {
 
 namespace {
+
+bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+struct Ident {
+  std::string word;
+  char before = 0;        // the last non-blank character before it (0 at the start)
+  std::string prev_word;  // the identifier right before it, if nothing else came between
+  bool kwarg = false;     // followed by a single '=' (a keyword argument or an assignment)
+  size_t offset = 0;
+};
+
+// The identifiers of one {{ }} / {% %} body, skipping string and number literals.
+std::vector<Ident> identifiers(const std::string& body) {
+  std::vector<Ident> out;
+  char before = 0;
+  std::string prev_word;
+  for (size_t i = 0; i < body.size();) {
+    const char c = body[i];
+    if (c == '\'' || c == '"') {
+      size_t j = i + 1;
+      while (j < body.size() && body[j] != c) j += body[j] == '\\' ? 2 : 1;
+      i = j + 1;
+      before = c;
+      prev_word.clear();
+    } else if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      while (i < body.size() && (ident_char(body[i]) || body[i] == '.')) ++i;
+      before = '0';
+      prev_word.clear();
+    } else if (ident_start(c)) {
+      size_t j = i;
+      while (j < body.size() && ident_char(body[j])) ++j;
+      size_t k = j;
+      while (k < body.size() && std::isspace(static_cast<unsigned char>(body[k]))) ++k;
+      Ident id{body.substr(i, j - i), before, prev_word, false, i};
+      id.kwarg = k < body.size() && body[k] == '=' && (k + 1 >= body.size() || body[k + 1] != '=');
+      prev_word = id.word;
+      before = 'a';
+      out.push_back(std::move(id));
+      i = j;
+    } else {
+      before = c;
+      prev_word.clear();
+      ++i;
+    }
+  }
+  return out;
+}
+
+// The variables a template reads from its context: identifiers in {{ }} and {% %} that are not
+// attributes (after '.'), filters (after '|'), tests (after 'is'), keyword arguments, Jinja
+// keywords or globals, or names the template binds itself (set, for, macro). Used to catch a
+// misspelt column, which Jinja's default Undefined would otherwise render as "".
+std::vector<std::string> free_names(const std::string& tpl) {
+  static const std::set<std::string> reserved = {
+      "and", "or", "not", "in", "is", "if", "else", "elif", "endif", "for", "endfor", "set", "endset",
+      "true", "false", "none", "True", "False", "None", "loop", "range", "namespace", "dict", "lipsum",
+      "cycler", "joiner", "macro", "endmacro", "call", "endcall", "filter", "endfilter", "raw", "endraw",
+      "with", "endwith", "recursive", "caller", "varargs", "kwargs", "self", "raise_exception", "strftime_now"};
+  std::set<std::string> bound;
+  std::vector<std::string> used;
+  for (size_t pos = tpl.find('{'); pos != std::string::npos; pos = tpl.find('{', pos)) {
+    if (pos + 1 >= tpl.size() || (tpl[pos + 1] != '{' && tpl[pos + 1] != '%')) {
+      ++pos;
+      continue;
+    }
+    const bool statement = tpl[pos + 1] == '%';
+    const size_t end = tpl.find(statement ? "%}" : "}}", pos + 2);
+    const std::string body = tpl.substr(pos + 2, end == std::string::npos ? std::string::npos : end - pos - 2);
+    pos = end == std::string::npos ? tpl.size() : end + 2;
+    const std::vector<Ident> ids = identifiers(body);
+    size_t first_used = 0;  // ids before this index are the statement's own head
+    if (statement && !ids.empty()) {
+      const std::string& head = ids[0].word;
+      first_used = 1;
+      if (head == "set") {  // {% set a, b = expr %} / {% set a %}...{% endset %}
+        while (first_used < ids.size() && (first_used == 1 || ids[first_used].before == ',')) {
+          bound.insert(ids[first_used].word);
+          ++first_used;
+        }
+      } else if (head == "for") {  // {% for a, b in expr %}
+        while (first_used < ids.size() && ids[first_used].word != "in") bound.insert(ids[first_used++].word);
+      } else if (head == "macro") {  // {% macro name(p, q=default) %}: nothing read from the row
+        for (const auto& id : ids) bound.insert(id.word);
+        first_used = ids.size();
+      }
+    }
+    for (size_t i = first_used; i < ids.size(); ++i) {
+      const Ident& id = ids[i];
+      if (id.before == '.' || id.before == '|' || id.prev_word == "is" || id.kwarg || reserved.count(id.word)) continue;
+      used.push_back(id.word);
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& w : used)
+    if (!bound.count(w) && std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+  return out;
+}
+
+// A misspelt column renders as "" under Jinja's default Undefined: refuse it in one line. A
+// template that tests for optional columns (is defined, default) is left alone.
+void check_columns(const std::string& tpl, const Json& row, const std::string& task, const char* field) {
+  if (tpl.find("defined") != std::string::npos || tpl.find("default") != std::string::npos) return;
+  for (const auto& name : free_names(tpl)) {
+    if (row.contains(name)) continue;
+    std::string columns;
+    for (const auto& [k, v] : row.items())
+      if (k != "__few_shots") columns += (columns.empty() ? "" : ", ") + k;
+    throw Error("task " + task + ": prompt template '" + field + "' uses '" + name +
+                "', which the dataset rows do not have (columns: " + columns + ")");
+  }
+}
 
 // The expression of a template that is exactly one "{{ expr }}" (surrounding blanks allowed).
 bool single_expression(const std::string& tpl, std::string& expr) {
@@ -25,6 +143,7 @@ bool single_expression(const std::string& tpl, std::string& expr) {
 
 std::string render_field(const std::string& tpl, const Json& row, const std::string& task,
                          const char* field) {
+  check_columns(tpl, row, task, field);
   try {
     // Prompts are whitespace-exact: a trailing "\n" the task author wrote stays (jinja2 would
     // drop one unless keep_trailing_newline is set).
@@ -38,6 +157,7 @@ std::string render_field(const std::string& tpl, const Json& row, const std::str
 
 Json evaluate_field(const std::string& expr, const Json& row, const std::string& task,
                     const char* field) {
+  check_columns("{{" + expr + "}}", row, task, field);
   try {
     return jinja::evaluate(expr, row);
   } catch (const Error& e) {

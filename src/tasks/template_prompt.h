@@ -3,8 +3,9 @@
 // `original_query` and `target_for_fewshot_sorting` are rendered to text. `choices` and
 // `gold_index` that are exactly one "{{ expr }}" are evaluated to native values (a list of
 // strings; an int or a list of ints); otherwise they are rendered (one choice; a decimal index).
-// Rendering is done by the template module (src/template); without it, template prompts are
-// refused with a clear error.
+// Rendering is done by the template module (src/template). A variable that is neither a column
+// of the row nor bound by the template is refused with a clear error (Jinja would render it as
+// ""), unless the template guards optional columns with `is defined` or `default`.
 #pragma once
 
 #include <string>

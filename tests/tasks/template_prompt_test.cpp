@@ -112,5 +112,46 @@ TEST(TemplatePrompt, BadTemplatesAreClearErrors) {
   EXPECT_NE(m.find("task custom|x: prompt template 'choices'"), std::string::npos) << m;
 }
 
+// A misspelt column would render as "" (Jinja's default Undefined); it is one clear error naming
+// the variable and the row's columns instead.
+TEST(TemplatePrompt, MisspeltColumnIsAClearError) {
+  Json row{{"question", "q?"}, {"options", {"a", "b"}}, {"label", 1}, {"__few_shots", false}};
+  auto error_of = [&](const std::string& query, const std::string& choices, const std::string& gold) {
+    PromptTemplate t;
+    t.query = query;
+    t.choices = choices;
+    t.gold_index = gold;
+    try {
+      apply_prompt_template(t, row, "custom|x");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error_of("Q: {{ questoin }}", "{{ options }}", "{{ label }}"),
+            "task custom|x: prompt template 'query' uses 'questoin', which the dataset rows do not have "
+            "(columns: question, options, label)");
+  EXPECT_NE(error_of("{{ question }}", "{{ option }}", "{{ label }}").find("'choices' uses 'option'"), std::string::npos);
+  EXPECT_NE(error_of("{{ question }}", "{{ options }}", "{{ lable }}").find("'gold_index' uses 'lable'"), std::string::npos);
+  EXPECT_NE(error_of("{% if questio %}x{% endif %}", "{{ options }}", "{{ label }}").find("uses 'questio'"),
+            std::string::npos);
+  // What is not a column read: attributes, filters and their arguments' keywords, tests, literals,
+  // names the template binds, loop and Jinja globals; optional columns guarded by `is defined` or
+  // `default` are allowed.
+  for (const std::string& ok : {
+           "{{ question.upper() | replace('Q', 'q') | trim }}",
+           "{{ question ~ \"{{ not_a_column }}\" }}",
+           "{% for o in options %}{{ loop.index }}. {{ o }}\n{% endfor %}{{ question }}",
+           "{% set n = options | length %}{{ n }} {{ question if label is number else 'x' }}",
+           "{% set a, b = options %}{{ a }}/{{ b }}",
+           "{{ options | join(', ') }} {{ range(2) | list }} {{ [1, 2.5] }} {{ {'k': label} }}",
+           "{% macro m(x, y=1) %}{{ x }}{{ y }}{% endmacro %}{{ m(question) }}",
+           "{{ hint if hint is defined else '' }}{{ question }}",
+           "{{ hint | default('none') }}",
+           "{{ question }}{{ __few_shots }}",
+       })
+    EXPECT_EQ(error_of(ok, "{{ options }}", "{{ label }}"), "") << ok;
+}
+
 }  // namespace
 }  // namespace lighteval::tasks
