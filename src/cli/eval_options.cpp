@@ -33,6 +33,25 @@ bool parse_or_throw(CLI::App& app, int argc, char** argv) {
   return false;
 }
 
+namespace {
+
+// CLI11's PositiveNumber prints a range up to DBL_MAX; this says what is wanted in a few words.
+const CLI::Validator kPositiveInt(
+    [](std::string& value) -> std::string {
+      size_t used = 0;
+      long long v = 0;
+      try {
+        v = std::stoll(value, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != value.size() || v < 1) return "must be a positive integer, got '" + value + "'";
+      return "";
+    },
+    "INT>0", "positive integer");
+
+}  // namespace
+
 void add_eval_options(CLI::App& app, EvalOptions& o) {
   app.add_option("model_args,--model_args,--model-args", o.model_args,
                  "model arguments: 'pretrained=<id or dir>,k=v,...', 'dummy[,seed=N]' or 'vllm,pretrained=...'");
@@ -41,7 +60,7 @@ void add_eval_options(CLI::App& app, EvalOptions& o) {
                  "YAML model config (model: {type: base, base_params: {model_args: ...}})");
   app.add_option("--output_dir,--output-dir", o.output_dir, "directory for results/ and details/");
   app.add_option("--max_samples,--max-samples", o.max_samples, "evaluate the first N docs of each task (after shuffling)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveInt);
   app.add_option("--override_batch_size,--override-batch-size", o.override_batch_size,
                  "fixed batch size (<= 0: automatic)");
   app.add_option("--job_id,--job-id", o.job_id, "recorded in config_general");
@@ -54,11 +73,11 @@ void add_eval_options(CLI::App& app, EvalOptions& o) {
   app.add_option("--system_prompt,--system-prompt", o.system_prompt, "system prompt (prepended to the prompt)");
   app.add_option("--dataset_loading_processes,--dataset-loading-processes", o.dataset_loading_processes,
                  "dataset loading workers")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveInt);
   app.add_option("--custom_tasks,--custom-tasks", o.custom_tasks, "YAML file of custom task configs and groups");
   app.add_option("--cache_dir,--cache-dir", o.cache_dir, "Hub cache directory for models and datasets (default: $HF_HUB_CACHE, else $HF_HOME/hub)");
   app.add_option("--num_fewshot_seeds,--num-fewshot-seeds", o.num_fewshot_seeds, "few-shot seeds per doc")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveInt);
 }
 
 void validate_eval_options(const EvalOptions& o) {

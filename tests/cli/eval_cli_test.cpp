@@ -165,8 +165,8 @@ TEST(EvalCli, NanotronIsNotBuiltYet) {
 // dataset, few-shot examples from its train split, a named group (TASKS_GROUPS) run through the
 // later spellings (positional MODEL_ARGS and TASKS, kebab-case flags). The expected prompt follows
 // v0.5's rules; the doc order is CPython's random.Random(42).shuffle([0, 1, 2]) == [1, 0, 2].
-TEST(EvalCli, CustomTemplateTaskWithGroupPositionalArgsAndKebabFlags) {
-  auto dir = temp_dir("cli_custom_run");
+// Writes a three-row JSON Lines dataset and a custom task file over it into `dir`; returns the file.
+std::filesystem::path write_capitals_task(const std::filesystem::path& dir) {
   const auto data = dir / "capitals";
   std::filesystem::create_directories(data);
   std::ofstream(data / "train.jsonl") << R"({"country": "France", "options": [" Paris", " Lyon"], "label": 0})" "\n";
@@ -190,6 +190,12 @@ TEST(EvalCli, CustomTemplateTaskWithGroupPositionalArgsAndKebabFlags) {
                          "    metric: [loglikelihood_acc]\n"
                          "TASKS_GROUPS:\n"
                          "  geo: [\"custom|capitals|1|0\", \"custom|capitals|0|0\"]\n";
+  return yaml;
+}
+
+TEST(EvalCli, CustomTemplateTaskWithGroupPositionalArgsAndKebabFlags) {
+  auto dir = temp_dir("cli_custom_run");
+  const auto yaml = write_capitals_task(dir);
   const auto out = dir / "out";
   auto r = lighteval("accelerate dummy geo --custom-tasks " + yaml.string() + " --output-dir " + out.string() +
                      " --save-details --max-samples 2");
@@ -215,6 +221,46 @@ TEST(EvalCli, CustomTemplateTaskWithGroupPositionalArgsAndKebabFlags) {
             "Question: What is the capital of France?\nAnswer: Paris\n\nQuestion: What is the capital of Spain?\nAnswer:");
   EXPECT_EQ(first["choices"], "[' Madrid', ' Seville']");
   EXPECT_EQ(first["gold_index"], "[0]");
+}
+
+// Every flag of v0.5's `lighteval accelerate` in its kebab-case spelling, in one run; the values
+// land where v0.5 records them (config_general) or change what it computes (seeds, samples).
+TEST(EvalCli, EveryFlagInKebabCase) {
+  auto dir = temp_dir("cli_kebab");
+  const auto yaml = write_capitals_task(dir);
+  const auto out = dir / "out";
+  auto r = lighteval("accelerate --model-args dummy --tasks " + quote("custom|capitals|1|1") + " --custom-tasks " +
+                     yaml.string() + " --output-dir " + out.string() +
+                     " --max-samples 2 --override-batch-size 3 --job-id job7 --save-details --system-prompt " +
+                     quote("Be brief. ") + " --dataset-loading-processes 1 --cache-dir " + (dir / "cache").string() +
+                     " --num-fewshot-seeds 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::filesystem::path results;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out / "results")) results = e.path();
+  const Json j = Json::parse(read_file(results));
+  EXPECT_EQ(j["config_general"]["job_id"], "job7");
+  EXPECT_EQ(j["config_general"]["override_batch_size"], 3);
+  EXPECT_EQ(j["config_general"]["max_samples"], 2);
+  EXPECT_EQ(j["config_general"]["num_fewshot_seeds"], 2);
+  std::filesystem::path details;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out / "details"))
+    if (e.path().extension() == ".parquet") details = e.path();
+  auto rows = run_command(lighteval_binary().string() + " dataset show '" + details.string() + "'");
+  ASSERT_EQ(rows.exit_code, 0) << rows.err;
+  // 2 docs x 2 few-shot seeds; the system prompt is prepended with no separator (v0.5).
+  EXPECT_EQ(std::count(rows.out.begin(), rows.out.end(), '\n'), 4) << rows.out;
+  const Json first = Json::parse(rows.out.substr(0, rows.out.find('\n')));
+  EXPECT_EQ(first["full_prompt"], "Be brief. Question: What is the capital of France?\nAnswer: Paris\n\n"
+                                  "Question: What is the capital of Spain?\nAnswer:");
+  // The flags' values are checked as v0.5's argparse types would.
+  for (const std::string& bad : {"--num-fewshot-seeds 0", "--max-samples x", "--max-samples 3x", "--override-batch-size 1.5",
+                                 "--dataset-loading-processes 0"}) {
+    auto e = lighteval("accelerate --model-args dummy --tasks " + quote("custom|capitals|1|1") + " --custom-tasks " +
+                       yaml.string() + " --output-dir " + out.string() + " " + bad);
+    std::string flag = bad.substr(0, bad.find(' '));
+    std::replace(flag.begin() + 2, flag.end(), '-', '_');  // errors name the v0.5 spelling
+    expect_one_line_error(e, 2, flag);
+  }
 }
 
 TEST(TasksCli, ListInV05Layout) {
