@@ -15,11 +15,20 @@
 
 namespace lighteval::engine {
 
-// Below this many multiply-adds an op runs on one thread: waking a team costs more than it saves
-// (and on a busy 2-core machine OpenMP and OpenBLAS threads would fight).
-constexpr long kParallelWork = 1 << 17;
+// Below this many elements an op runs on one thread: waking a team costs more than it saves.
+// Thresholds are high on purpose: after each parallel region libgomp's idle threads spin (by
+// default) for a while, and on a small or busy machine that spinning takes the core the serial
+// code needs; tiny models ran 2x slower on two threads than on one before these were raised.
+constexpr long kParallelWork = 1 << 18;
+// Multiply-adds from which linear() and attention() split their GEMMs over the threads.
+constexpr long kParallelGemm = 1 << 22;
 
-CpuBackend::CpuBackend(int num_threads) : threads_(num_threads > 0 ? num_threads : omp_get_max_threads()) {}
+CpuBackend::CpuBackend(int num_threads) : threads_(num_threads > 0 ? num_threads : omp_get_max_threads()) {
+  // OpenBLAS runs single-threaded inside our OpenMP threads: linear() splits its GEMMs itself and
+  // attention() calls sgemm from every thread. OpenBLAS's own pool (the pthread build) would spin
+  // against the OpenMP team and, called from several threads at once, serialise them.
+  openblas_set_num_threads(1);
+}
 
 // From this size on a buffer gets its own mapping (page-aligned, zero-filled on first touch).
 constexpr size_t kMapBytes = size_t{1} << 20;
@@ -73,12 +82,21 @@ void CpuBackend::scatter_rows(float* dst, const float* x, std::span<const int32_
 
 void CpuBackend::linear(float* y, const float* x, const float* w, const float* bias, int m, int k, int n) {
   if (m == 0) return;
-  float beta = 0.0f;
-  if (bias) {
-    for (int i = 0; i < m; ++i) std::memcpy(y + static_cast<size_t>(i) * n, bias, n * sizeof(float));
-    beta = 1.0f;
+  const float beta = bias ? 1.0f : 0.0f;
+  // Output columns split over the threads in multiples of 16; each element's reduction over k is
+  // the same whatever the split or m, so results do not depend on the batch.
+  const long work = static_cast<long>(m) * n * k;
+  const int parts = work > kParallelGemm ? std::min(threads_, std::max(1, n / 16)) : 1;
+#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+  for (int t = 0; t < parts; ++t) {
+    const int n0 = static_cast<int>(static_cast<long>(n / 16) * t / parts) * 16;
+    const int n1 = t + 1 == parts ? n : static_cast<int>(static_cast<long>(n / 16) * (t + 1) / parts) * 16;
+    if (n1 <= n0) continue;
+    if (bias)
+      for (int i = 0; i < m; ++i) std::memcpy(y + static_cast<size_t>(i) * n + n0, bias + n0, (n1 - n0) * sizeof(float));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n1 - n0, k, 1.0f, x, k, w + static_cast<size_t>(n0) * k, k,
+                beta, y + n0, n);
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, x, k, w, k, beta, y, n);
 }
 
 void CpuBackend::add(float* y, const float* x, size_t n) {
@@ -171,85 +189,88 @@ void CpuBackend::relu(float* x, size_t n) {
   for (size_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
 }
 
-namespace {
-inline float dot(const float* a, const float* b, int n) {
-  float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-  for (int i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-}  // namespace
-
 void CpuBackend::attention(float* out, const float* q, const float* k, const float* v,
                            std::span<const AttnSegment> segments, int n_heads, int n_kv, int head_dim, float scale) {
-  // One work item = (segment, head, query row); each walks its visible keys once for the scores
-  // and once for the weighted sum. Key order is context spans then own keys, fixed per query, so a
-  // query's result does not depend on what else is in the batch.
+  // One work item = (segment, head, block of up to kBlock query rows). Scores come from one sgemm
+  // per key span (Q_block K_span^T), then a masked softmax per row, then P V accumulated over the
+  // spans by sgemm. Key order is context spans then own keys, fixed per query, so a query's result
+  // does not depend on what else is in the batch (beyond fp32 rounding of the span split).
+  constexpr int kBlock = 32;
   struct Item {
     int32_t seg;
-    int32_t row;  // row within the segment
+    int32_t head;
+    int32_t r0;
   };
   std::vector<Item> items;
+  std::vector<int32_t> ctx_len(segments.size());
   size_t max_keys = 0;
+  long work = 0;
   for (size_t s = 0; s < segments.size(); ++s) {
-    size_t ctx = 0;
+    long ctx = 0;
     for (const auto& sp : segments[s].context) ctx += sp.end - sp.begin;
-    max_keys = std::max(max_keys, ctx + segments[s].q_len);
-    for (int r = 0; r < segments[s].q_len; ++r) items.push_back({static_cast<int32_t>(s), r});
+    ctx_len[s] = static_cast<int32_t>(ctx);
+    max_keys = std::max(max_keys, static_cast<size_t>(ctx + segments[s].q_len));
+    work += static_cast<long>(segments[s].q_len) * (ctx + segments[s].q_len) * head_dim * n_heads;
+    for (int h = 0; h < n_heads; ++h)
+      for (int r0 = 0; r0 < segments[s].q_len; r0 += kBlock) items.push_back({static_cast<int32_t>(s), h, r0});
   }
   const int group = n_heads / n_kv;
-  const size_t q_stride = static_cast<size_t>(n_heads) * head_dim;
-  const size_t kv_stride = static_cast<size_t>(n_kv) * head_dim;
-  const long total = static_cast<long>(items.size()) * n_heads;
-  long work = 0;
-  for (const auto& s : segments) {
-    long ctx = 0;
-    for (const auto& sp : s.context) ctx += sp.end - sp.begin;
-    work += static_cast<long>(s.q_len) * (ctx + s.q_len) * head_dim;
-  }
-  work *= n_heads;
-#pragma omp parallel num_threads(threads_) if (work > kParallelWork)
+  const int q_stride = n_heads * head_dim;
+  const int kv_stride = n_kv * head_dim;
+  const long total = static_cast<long>(items.size());
+#pragma omp parallel num_threads(threads_) if (work > 2 * kParallelGemm && total > 1)
   {
-    std::vector<float> scores(max_keys);
-    std::vector<float> acc(head_dim);
-#pragma omp for schedule(dynamic, 16)
+    std::vector<float> scores(static_cast<size_t>(kBlock) * max_keys);
+#pragma omp for schedule(dynamic, 1)
     for (long w = 0; w < total; ++w) {
-      const Item it = items[w / n_heads];
-      const int h = static_cast<int>(w % n_heads);
-      const int kvh = h / group;
+      const Item it = items[w];
       const AttnSegment& seg = segments[it.seg];
-      const float* qv = q + static_cast<size_t>(seg.q_begin + it.row) * q_stride + h * head_dim;
-      size_t n = 0;
-      float mx = -INFINITY;
-      auto score_span = [&](int32_t b, int32_t e) {
-        for (int32_t j = b; j < e; ++j) {
-          const float s = dot(qv, k + static_cast<size_t>(j) * kv_stride + kvh * head_dim, head_dim) * scale;
-          scores[n++] = s;
-          mx = std::max(mx, s);
-        }
+      const int kvh = it.head / group;
+      const int b = std::min(kBlock, seg.q_len - it.r0);
+      const int ctx = ctx_len[it.seg];
+      const int own = it.r0 + b;  // causal: the block needs its own keys up to its last row
+      const int n = ctx + own;
+      const float* qb = q + static_cast<size_t>(seg.q_begin + it.r0) * q_stride + it.head * head_dim;
+      float* S = scores.data();
+      // Keys of one span [begin, begin + len) as the columns [col, col + len) of S.
+      auto qk = [&](int32_t begin, int len, int col) {
+        if (len <= 0) return;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, len, head_dim, scale, qb, q_stride,
+                    k + static_cast<size_t>(begin) * kv_stride + kvh * head_dim, kv_stride, 0.0f, S + col, n);
       };
-      for (const auto& sp : seg.context) score_span(sp.begin, sp.end);
-      score_span(seg.kv_begin, seg.kv_begin + it.row + 1);
-      float sum = 0.0f;
-      for (size_t j = 0; j < n; ++j) {
-        scores[j] = std::exp(scores[j] - mx);
-        sum += scores[j];
+      int col = 0;
+      for (const auto& sp : seg.context) {
+        qk(sp.begin, sp.end - sp.begin, col);
+        col += sp.end - sp.begin;
       }
-      const float inv = 1.0f / sum;
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      size_t idx = 0;
-      auto accumulate = [&](int32_t b, int32_t e) {
-        for (int32_t j = b; j < e; ++j) {
-          const float p = scores[idx++] * inv;
-          const float* vv = v + static_cast<size_t>(j) * kv_stride + kvh * head_dim;
-#pragma omp simd
-          for (int d = 0; d < head_dim; ++d) acc[d] += p * vv[d];
+      qk(seg.kv_begin, own, col);
+      for (int i = 0; i < b; ++i) {
+        float* row = S + static_cast<size_t>(i) * n;
+        const int valid = ctx + it.r0 + i + 1;
+        float mx = -INFINITY;
+        for (int j = 0; j < valid; ++j) mx = std::max(mx, row[j]);
+        float sum = 0.0f;
+        for (int j = 0; j < valid; ++j) {
+          row[j] = std::exp(row[j] - mx);
+          sum += row[j];
         }
+        const float inv = 1.0f / sum;
+        for (int j = 0; j < valid; ++j) row[j] *= inv;
+        for (int j = valid; j < n; ++j) row[j] = 0.0f;
+      }
+      float* ob = out + static_cast<size_t>(seg.q_begin + it.r0) * q_stride + it.head * head_dim;
+      float beta = 0.0f;
+      auto pv = [&](int32_t begin, int len, int col) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, head_dim, len, 1.0f, S + col, n,
+                    v + static_cast<size_t>(begin) * kv_stride + kvh * head_dim, kv_stride, beta, ob, q_stride);
+        beta = 1.0f;
       };
-      for (const auto& sp : seg.context) accumulate(sp.begin, sp.end);
-      accumulate(seg.kv_begin, seg.kv_begin + it.row + 1);
-      std::memcpy(out + static_cast<size_t>(seg.q_begin + it.row) * q_stride + h * head_dim, acc.data(),
-                  head_dim * sizeof(float));
+      col = 0;
+      for (const auto& sp : seg.context) {
+        if (sp.end > sp.begin) pv(sp.begin, sp.end - sp.begin, col);
+        col += sp.end - sp.begin;
+      }
+      pv(seg.kv_begin, own, col);
     }
   }
 }
