@@ -44,6 +44,8 @@ void Transformer::load_llama() {
     }
     if (cfg_.o_bias) L.bo = load(p + "self_attn.o_proj.bias", {H});
     if (be_.device() == engine::Device::cpu) {  // straight into the stacked buffer: no host copies
+      require(p + "mlp.gate_proj.weight", {I, H});
+      require(p + "mlp.up_proj.weight", {I, H});
       L.w_up = DeviceBuffer(be_, static_cast<size_t>(2 * I * H));
       weights_->load_f32_into(resolve(p + "mlp.gate_proj.weight"), {I, H}, L.w_up.get());
       weights_->load_f32_into(resolve(p + "mlp.up_proj.weight"), {I, H}, L.w_up.get() + I * H);

@@ -82,6 +82,9 @@ void read_rope(const Reader& r, ModelConfig& c) {
     c.rope.low_freq_factor = r.get_double(*scaling, "low_freq_factor", 1.0);
     c.rope.high_freq_factor = r.get_double(*scaling, "high_freq_factor", 4.0);
     const double orig = r.get_double(*scaling, "original_max_position_embeddings", c.max_position_embeddings);
+    // Range-checked before the cast: a double outside int's range makes static_cast undefined.
+    if (!(orig >= 0 && orig <= (1 << 30)))
+      throw Error(r.where + ": original_max_position_embeddings must be between 0 and 2^30");
     c.rope.original_max_position_embeddings = static_cast<int>(orig);
     if (type != "default" && !(c.rope.factor > 0)) throw Error(r.where + ": RoPE scaling factor must be positive");
     if (type == "llama3" && (!(c.rope.high_freq_factor > c.rope.low_freq_factor) || !(orig > 0) ||

@@ -48,16 +48,24 @@ DeviceBuffer Transformer::load_weight(const std::string& name, const std::vector
   return upload_weight(weights_->load_f32(resolve(name), shape));
 }
 
+void Transformer::require(const std::string& name, const std::vector<int64_t>& shape) const {
+  const std::string key = resolve(name);
+  if (!weights_->contains(key) || weights_->info(key).shape != shape)
+    (void)weights_->load_f32(key, shape);  // throws the clear error without converting anything
+}
+
 DeviceBuffer Transformer::load(const std::string& name, const std::vector<int64_t>& shape) {
+  const std::string key = resolve(name);
+  require(name, shape);  // past this the buffer is no larger than the checkpoint's tensor
   size_t n = 1;
   for (int64_t d : shape) n *= static_cast<size_t>(d);
   n_params_ += n;
   if (be_.device() == engine::Device::cpu) {  // convert straight into the weight buffer: no copy
     DeviceBuffer buf(be_, n);
-    weights_->load_f32_into(resolve(name), shape, buf.get());
+    weights_->load_f32_into(key, shape, buf.get());
     return buf;
   }
-  return upload(weights_->load_f32(resolve(name), shape));
+  return upload(weights_->load_f32(key, shape));
 }
 
 DeviceBuffer Transformer::load_optional(const std::string& name, const std::vector<int64_t>& shape) {

@@ -42,6 +42,10 @@ class Transformer final : public engine::LanguageModel {
 
   // Loading helpers for the family files: the tensor `name` (checked against `shape`) uploaded.
   engine::DeviceBuffer load(const std::string& name, const std::vector<int64_t>& shape);
+  // Throws the checkpoint's missing-tensor / shape-mismatch error unless `name` is there with
+  // `shape`. Call it before allocating anything sized from config.json: a corrupt config (say
+  // vocab_size 16M x hidden_size 16M) must give that error, not a request for petabytes.
+  void require(const std::string& name, const std::vector<int64_t>& shape) const;
   engine::DeviceBuffer load_optional(const std::string& name, const std::vector<int64_t>& shape);
   // A weight matrix (the `w` of a linear layer, or an embedding table): stored in the backend's
   // weight dtype (bf16/fp16 on CUDA when asked; fp32 on the CPU).
