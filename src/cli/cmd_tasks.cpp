@@ -21,7 +21,7 @@ int cmd_tasks(int argc, char** argv) {
   int num_samples = 10;
   app.add_flag("--list", list, "list every task, grouped by suite");
   app.add_option("--inspect", inspect, "task specs to inspect ('suite|task|k|truncate', comma list or task file)");
-  app.add_option("--num_samples,--num-samples", num_samples, "docs to show per task")->check(CLI::NonNegativeNumber);
+  app.add_option("--num_samples,--num-samples", num_samples, "docs to show per task")->check(non_negative_int());
   app.add_flag("--show_config,--show-config", show_config, "also show each task's configuration");
   app.add_option("--custom_tasks,--custom-tasks", custom_tasks, "YAML file of custom task configs");
   app.add_option("--cache_dir,--cache-dir", cache_dir, "Hub cache directory (default: $HF_HUB_CACHE, else $HF_HOME/hub)");

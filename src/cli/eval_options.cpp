@@ -35,22 +35,35 @@ bool parse_or_throw(CLI::App& app, int argc, char** argv) {
 
 namespace {
 
-// CLI11's PositiveNumber prints a range up to DBL_MAX; this says what is wanted in a few words.
-const CLI::Validator kPositiveInt(
-    [](std::string& value) -> std::string {
-      size_t used = 0;
-      long long v = 0;
-      try {
-        v = std::stoll(value, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != value.size() || v < 1) return "must be a positive integer, got '" + value + "'";
-      return "";
-    },
-    "INT>0", "positive integer");
+// CLI11's PositiveNumber/NonNegativeNumber print a range up to DBL_MAX; these say what is wanted
+// in a few words.
+CLI::Validator int_at_least(long long minimum, const std::string& what) {
+  return CLI::Validator(
+      [minimum, what](std::string& value) -> std::string {
+        size_t used = 0;
+        long long v = 0;
+        try {
+          v = std::stoll(value, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != value.size() || v < minimum) return "must be " + what + ", got '" + value + "'";
+        return "";
+      },
+      minimum > 0 ? "INT>0" : "INT>=0", what);
+}
 
 }  // namespace
+
+const CLI::Validator& positive_int() {
+  static const CLI::Validator v = int_at_least(1, "a positive integer");
+  return v;
+}
+
+const CLI::Validator& non_negative_int() {
+  static const CLI::Validator v = int_at_least(0, "a non-negative integer");
+  return v;
+}
 
 void add_eval_options(CLI::App& app, EvalOptions& o) {
   app.add_option("model_args,--model_args,--model-args", o.model_args,
@@ -60,7 +73,7 @@ void add_eval_options(CLI::App& app, EvalOptions& o) {
                  "YAML model config (model: {type: base, base_params: {model_args: ...}})");
   app.add_option("--output_dir,--output-dir", o.output_dir, "directory for results/ and details/");
   app.add_option("--max_samples,--max-samples", o.max_samples, "evaluate the first N docs of each task (after shuffling)")
-      ->check(kPositiveInt);
+      ->check(positive_int());
   app.add_option("--override_batch_size,--override-batch-size", o.override_batch_size,
                  "fixed batch size (<= 0: automatic)");
   app.add_option("--job_id,--job-id", o.job_id, "recorded in config_general");
@@ -73,11 +86,11 @@ void add_eval_options(CLI::App& app, EvalOptions& o) {
   app.add_option("--system_prompt,--system-prompt", o.system_prompt, "system prompt (prepended to the prompt)");
   app.add_option("--dataset_loading_processes,--dataset-loading-processes", o.dataset_loading_processes,
                  "dataset loading workers")
-      ->check(kPositiveInt);
+      ->check(positive_int());
   app.add_option("--custom_tasks,--custom-tasks", o.custom_tasks, "YAML file of custom task configs and groups");
   app.add_option("--cache_dir,--cache-dir", o.cache_dir, "Hub cache directory for models and datasets (default: $HF_HUB_CACHE, else $HF_HOME/hub)");
   app.add_option("--num_fewshot_seeds,--num-fewshot-seeds", o.num_fewshot_seeds, "few-shot seeds per doc")
-      ->check(kPositiveInt);
+      ->check(positive_int());
 }
 
 void validate_eval_options(const EvalOptions& o) {

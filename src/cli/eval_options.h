@@ -33,6 +33,10 @@ struct EvalOptions {
   int num_fewshot_seeds = 1;
 };
 
+// Integer checks with short messages ("must be a positive integer, got '0'").
+const CLI::Validator& positive_int();
+const CLI::Validator& non_negative_int();
+
 // Registers every flag on `app` (v0.5 snake_case names, kebab-case aliases, positional MODEL_ARGS
 // and TASKS).
 void add_eval_options(CLI::App& app, EvalOptions& options);

@@ -37,7 +37,15 @@ std::optional<std::string> end_of_turn_marker(const backends::Model& model) {
 tasks::ChatRenderer chat_renderer(const backends::Model& model) {
   const std::optional<std::string> bos = model.prepended_bos_token();
   return [&model, bos](const Json& messages) -> std::optional<std::string> {
-    std::optional<std::string> rendered = model.apply_chat_template(messages, true);
+    std::optional<std::string> rendered;
+    try {
+      rendered = model.apply_chat_template(messages, true);
+    } catch (const Error& e) {
+      // Typically raise_exception(...) in the template, e.g. Gemma's "System role not supported".
+      const bool system = !messages.empty() && messages[0].value("role", "") == "system";
+      throw Error(std::string("the model's chat template cannot render the prompt: ") + e.what() +
+                  (system ? " (the prompt has a system turn because of --system_prompt; try without it)" : ""));
+    }
     if (!rendered) return std::nullopt;
     return strip_leading_bos(std::move(*rendered), bos);
   };

@@ -222,6 +222,28 @@ TEST_F(ChatTemplates, InstructionGoesToTheSystemTurnOrTheFirstTurnWithChatML) {
   }
 }
 
+TEST_F(ChatTemplates, TemplateThatRefusesTheSystemTurnIsOneClearError) {
+  // Gemma 2's template raises "System role not supported".
+  ChatModel model("google--gemma-2-2b-it.jinja", "<bos>", "<eos>", true);
+  try {
+    run(model, "custom|chat_mc|0|0", "Be brief.");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("the model's chat template cannot render the prompt: System role not supported"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("--system_prompt"), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  }
+  // Without a system prompt the same template works: "<start_of_turn>user\n...<end_of_turn>\n".
+  ChatModel ok("google--gemma-2-2b-it.jinja", "<bos>", "<eos>", true);
+  run(ok, "custom|chat_mc|0|0", std::nullopt);
+  ASSERT_EQ(ok.loglikelihood_requests.size(), 3u);
+  EXPECT_EQ(ok.loglikelihood_requests[0].context,
+            "<start_of_turn>user\nQuestion: Test question?\nAnswer:<end_of_turn>\n<start_of_turn>model\n");
+}
+
 TEST_F(ChatTemplates, EndOfTurnMarkerOfRealTemplates) {
   struct Case {
     const char* file;
