@@ -20,9 +20,10 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
-#include "util/json.h"
 
 #ifndef LIGHTEVAL_SOURCE_DIR
 #define LIGHTEVAL_SOURCE_DIR "."
@@ -52,12 +53,14 @@ std::vector<std::unique_ptr<Tokenizer>> load_fixed() {
     if (e.path().extension() == ".json") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   for (const auto& p : files) {
-    lighteval::Json doc = lighteval::Json::parse(read_file(p));
-    lighteval::Json tok = doc["tokenizer"];
+    // nlohmann::json, not the ordered lighteval::Json: its linear key lookup makes a 50k-entry
+    // vocabulary quadratic to parse.
+    nlohmann::json doc = nlohmann::json::parse(read_file(p));
+    nlohmann::json tok = doc["tokenizer"];
     if (!doc["base"].is_null()) {
       const fs::path base = hub / "fixtures" / (doc["base"].get<std::string>() + "-tokenizer") / "tokenizer.json";
       if (!fs::exists(base)) continue;
-      const lighteval::Json b = lighteval::Json::parse(read_file(base));
+      const nlohmann::json b = nlohmann::json::parse(read_file(base));
       tok["model"]["vocab"] = b["model"]["vocab"];
       tok["model"]["merges"] = b["model"]["merges"];
     }
