@@ -2,7 +2,9 @@
 // generator. Tokenization follows lighteval v0.5 (research/lighteval.md §4.2-4.4); deliberate
 // differences: no padding (padded_tokens is 0), rolling loglikelihood is windowed at max_length
 // like lm-eval (v0.5 fed whole documents), generations longer than max_length truncate the
-// context from the left instead of shrinking to one token.
+// context from the left instead of shrinking to one token, and a generation request without a
+// generation_size gets max_gen_toks new tokens (v0.5 ignored max_gen_toks and generated up to
+// max_length; lm-eval and later lighteval cap at max_gen_toks / max_new_tokens).
 #include "backends/native_model.h"
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include "model/transformer.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/log.h"
 
 namespace lighteval::backends {
@@ -88,6 +91,7 @@ class NativeModel final : public Model {
       wtype = want == "float16" ? engine::DType::f16 : want == "bfloat16" ? engine::DType::bf16 : engine::DType::f32;
       backend_->set_weight_dtype(wtype);
     }
+    warn_about_remote_code(model_dir / "config.json", c.trust_remote_code);
     model_ = model::load_transformer(model_dir.string(), *backend_);
     tokenizer_ = tokenizer::Tokenizer::from_directory(tok_dir);
     const auto& mc = model_->config();
@@ -225,7 +229,7 @@ class NativeModel final : public Model {
         throw NotBuiltError("sampling several generations per request (num_samples > 1) in the native engine");
       std::vector<int32_t> ctx = tokenizer_->encode(q.context, cfg_.add_special_tokens);
       if (ctx.empty()) ctx.push_back(eos_);
-      int new_tokens = q.generation_size ? *q.generation_size : max_length_ - static_cast<int>(ctx.size());
+      int new_tokens = q.generation_size ? *q.generation_size : cfg_.max_gen_toks;
       new_tokens = std::max(1, std::min(new_tokens, max_length_ - 1));
       if (static_cast<int>(ctx.size()) + new_tokens > max_length_) {
         const int keep = max_length_ - new_tokens;
@@ -291,6 +295,22 @@ class NativeModel final : public Model {
         static_cast<int>(std::clamp(0.05 * weights / (4.0 * mc.vocab_size), 16.0, 1024.0));
     const double kv_row = 8.0 * model_->kv_dim() * mc.n_layers;
     gen_batch_tokens_ = std::max(max_length_, static_cast<int>(std::clamp(0.5 * weights / kv_row, 256.0, 8192.0)));
+  }
+
+  // A supported architecture whose config.json also names custom code (auto_map): transformers
+  // runs that code only with trust_remote_code=True; we never run Python, so say which
+  // implementation is used instead. (An unsupported one with auto_map is an error in the config
+  // parser.)
+  static void warn_about_remote_code(const fs::path& config_path, bool trust_remote_code) {
+    if (!trust_remote_code) return;
+    std::ifstream in(config_path);
+    const Json j = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("auto_map") || !j["auto_map"].is_object() ||
+        !j["auto_map"].contains("AutoModelForCausalLM"))
+      return;
+    log::warning("trust_remote_code=True: {} asks for custom modelling code (auto_map), which lighteval-cpp never "
+                 "runs; the built-in implementation of its architecture is used",
+                 config_path.string());
   }
 
   // lighteval v0.5 tok_encode_pair (non-pairwise), with the empty-context rule of _loglikelihood.

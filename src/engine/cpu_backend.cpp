@@ -191,17 +191,13 @@ void CpuBackend::relu(float* x, size_t n) {
 
 void CpuBackend::attention(float* out, const float* q, const float* k, const float* v,
                            std::span<const AttnSegment> segments, int n_heads, int n_kv, int head_dim, float scale) {
-  // One work item = (segment, head, block of up to kBlock query rows). Scores come from one sgemm
-  // per key span (Q_block K_span^T), then a masked softmax per row, then P V accumulated over the
-  // spans by sgemm. Key order is context spans then own keys, fixed per query, so a query's result
-  // does not depend on what else is in the batch (beyond fp32 rounding of the span split).
+  // One work item = (segment, head). Its visible keys and values (context spans, then its own
+  // rows) are gathered into contiguous scratch, then each block of up to kBlock query rows takes
+  // one sgemm for the scores (Q_block K^T), a masked softmax per row, and one sgemm for P V. A
+  // query's keys are the same list in the same order whatever the batch layout (shared prefix or
+  // not, batch size), and each product runs over that whole list, so its result does not depend
+  // on the batch: keys beyond its causal limit get weight exactly 0.
   constexpr int kBlock = 32;
-  struct Item {
-    int32_t seg;
-    int32_t head;
-    int32_t r0;
-  };
-  std::vector<Item> items;
   std::vector<int32_t> ctx_len(segments.size());
   size_t max_keys = 0;
   long work = 0;
@@ -211,66 +207,57 @@ void CpuBackend::attention(float* out, const float* q, const float* k, const flo
     ctx_len[s] = static_cast<int32_t>(ctx);
     max_keys = std::max(max_keys, static_cast<size_t>(ctx + segments[s].q_len));
     work += static_cast<long>(segments[s].q_len) * (ctx + segments[s].q_len) * head_dim * n_heads;
-    for (int h = 0; h < n_heads; ++h)
-      for (int r0 = 0; r0 < segments[s].q_len; r0 += kBlock) items.push_back({static_cast<int32_t>(s), h, r0});
   }
   const int group = n_heads / n_kv;
   const int q_stride = n_heads * head_dim;
   const int kv_stride = n_kv * head_dim;
-  const long total = static_cast<long>(items.size());
+  const long total = static_cast<long>(segments.size()) * n_heads;
 #pragma omp parallel num_threads(threads_) if (work > 2 * kParallelGemm && total > 1)
   {
     std::vector<float> scores(static_cast<size_t>(kBlock) * max_keys);
+    std::vector<float> keys(max_keys * head_dim), values(max_keys * head_dim);
 #pragma omp for schedule(dynamic, 1)
     for (long w = 0; w < total; ++w) {
-      const Item it = items[w];
-      const AttnSegment& seg = segments[it.seg];
-      const int kvh = it.head / group;
-      const int b = std::min(kBlock, seg.q_len - it.r0);
-      const int ctx = ctx_len[it.seg];
-      const int own = it.r0 + b;  // causal: the block needs its own keys up to its last row
-      const int n = ctx + own;
-      const float* qb = q + static_cast<size_t>(seg.q_begin + it.r0) * q_stride + it.head * head_dim;
-      float* S = scores.data();
-      // Keys of one span [begin, begin + len) as the columns [col, col + len) of S.
-      auto qk = [&](int32_t begin, int len, int col) {
-        if (len <= 0) return;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, len, head_dim, scale, qb, q_stride,
-                    k + static_cast<size_t>(begin) * kv_stride + kvh * head_dim, kv_stride, 0.0f, S + col, n);
-      };
-      int col = 0;
-      for (const auto& sp : seg.context) {
-        qk(sp.begin, sp.end - sp.begin, col);
-        col += sp.end - sp.begin;
-      }
-      qk(seg.kv_begin, own, col);
-      for (int i = 0; i < b; ++i) {
-        float* row = S + static_cast<size_t>(i) * n;
-        const int valid = ctx + it.r0 + i + 1;
-        float mx = -INFINITY;
-        for (int j = 0; j < valid; ++j) mx = std::max(mx, row[j]);
-        float sum = 0.0f;
-        for (int j = 0; j < valid; ++j) {
-          row[j] = std::exp(row[j] - mx);
-          sum += row[j];
+      const AttnSegment& seg = segments[w / n_heads];
+      const int head = static_cast<int>(w % n_heads);
+      const int kvh = head / group;
+      const int ctx = ctx_len[w / n_heads];
+      if (seg.q_len <= 0) continue;
+      int n = 0;
+      auto gather = [&](int32_t begin, int32_t end) {
+        for (int32_t j = begin; j < end; ++j, ++n) {
+          const size_t src = static_cast<size_t>(j) * kv_stride + kvh * head_dim;
+          std::memcpy(keys.data() + static_cast<size_t>(n) * head_dim, k + src, head_dim * sizeof(float));
+          std::memcpy(values.data() + static_cast<size_t>(n) * head_dim, v + src, head_dim * sizeof(float));
         }
-        const float inv = 1.0f / sum;
-        for (int j = 0; j < valid; ++j) row[j] *= inv;
-        for (int j = valid; j < n; ++j) row[j] = 0.0f;
-      }
-      float* ob = out + static_cast<size_t>(seg.q_begin + it.r0) * q_stride + it.head * head_dim;
-      float beta = 0.0f;
-      auto pv = [&](int32_t begin, int len, int col) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, head_dim, len, 1.0f, S + col, n,
-                    v + static_cast<size_t>(begin) * kv_stride + kvh * head_dim, kv_stride, beta, ob, q_stride);
-        beta = 1.0f;
       };
-      col = 0;
-      for (const auto& sp : seg.context) {
-        if (sp.end > sp.begin) pv(sp.begin, sp.end - sp.begin, col);
-        col += sp.end - sp.begin;
+      for (const auto& sp : seg.context) gather(sp.begin, sp.end);
+      gather(seg.kv_begin, seg.kv_begin + seg.q_len);
+      for (int r0 = 0; r0 < seg.q_len; r0 += kBlock) {
+        const int b = std::min(kBlock, seg.q_len - r0);
+        const int nk = ctx + r0 + b;  // causal: the block needs keys up to its last row
+        const float* qb = q + static_cast<size_t>(seg.q_begin + r0) * q_stride + head * head_dim;
+        float* S = scores.data();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, nk, head_dim, scale, qb, q_stride, keys.data(),
+                    head_dim, 0.0f, S, nk);
+        for (int i = 0; i < b; ++i) {
+          float* row = S + static_cast<size_t>(i) * nk;
+          const int valid = ctx + r0 + i + 1;
+          float mx = -INFINITY;
+          for (int j = 0; j < valid; ++j) mx = std::max(mx, row[j]);
+          float sum = 0.0f;
+          for (int j = 0; j < valid; ++j) {
+            row[j] = std::exp(row[j] - mx);
+            sum += row[j];
+          }
+          const float inv = 1.0f / sum;
+          for (int j = 0; j < valid; ++j) row[j] *= inv;
+          for (int j = valid; j < nk; ++j) row[j] = 0.0f;
+        }
+        float* ob = out + static_cast<size_t>(seg.q_begin + r0) * q_stride + head * head_dim;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, head_dim, nk, 1.0f, S, nk, values.data(), head_dim,
+                    0.0f, ob, q_stride);
       }
-      pv(seg.kv_begin, own, col);
     }
   }
 }

@@ -177,5 +177,162 @@ TEST(NativeModel, ClearErrors) {
   EXPECT_FALSE(error_of(c).empty());
 }
 
+void copy_files(const fs::path& from, const fs::path& to, std::initializer_list<const char*> names) {
+  fs::create_directories(to);
+  for (const char* f : names) fs::copy_file(from / f, to / f, fs::copy_options::overwrite_existing);
+}
+
+double logprob_of(Model& m, const std::string& context, const std::string& continuation) {
+  std::vector<LoglikelihoodRequest> r = {{context, continuation}};
+  return m.loglikelihood(r)[0].logprob;
+}
+
+TEST(NativeModelArgs, TokenizerAndSubfolder) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  // Weights and config in <root>/weights, no tokenizer there.
+  const auto root = testing::temp_dir("native_subfolder");
+  copy_files(stories(), root / "weights", {"config.json", "model.safetensors", "generation_config.json"});
+  NativeModelConfig c;
+  c.pretrained = root.string();
+  EXPECT_FALSE(error_of(c).empty());  // no config.json at the root
+  c.subfolder = "weights";
+  EXPECT_FALSE(error_of(c).empty());  // found the weights, but no tokenizer next to them
+  c.tokenizer = stories().string();
+  auto m = make_native_model(c);
+  NativeModelConfig plain;
+  plain.pretrained = stories().string();
+  auto ref = make_native_model(plain);
+  EXPECT_EQ(logprob_of(*m, "Once upon a time", " there was a girl"),
+            logprob_of(*ref, "Once upon a time", " there was a girl"));
+  c.subfolder = "nope";
+  EXPECT_NE(error_of(c).find("nope"), std::string::npos);
+}
+
+TEST(NativeModelArgs, MaxLengthAndSpecialTokens) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  NativeModelConfig c;
+  c.pretrained = stories().string();
+  auto m = make_native_model(c);
+  EXPECT_EQ(m->max_length(), 512);  // config.json max_position_embeddings
+  const std::string ctx = "Once upon a time, there was a little girl named Lily. She loved to play outside.";
+  std::vector<LoglikelihoodRequest> r = {{ctx, " She was happy."}};
+  const auto full = m->loglikelihood(r)[0];
+  EXPECT_EQ(full.input_tokens.front(), 1);  // BOS, as the Llama tokenizer adds it
+  EXPECT_EQ(full.truncated_tokens, 0);
+  ASSERT_GT(full.input_tokens.size(), 16u);
+
+  c.max_length = 16;
+  auto m16 = make_native_model(c);
+  EXPECT_EQ(m16->max_length(), 16);
+  const auto cut = m16->loglikelihood(r)[0];
+  EXPECT_EQ(cut.input_tokens.size(), 16u);
+  EXPECT_EQ(cut.truncated_tokens, static_cast<int>(full.input_tokens.size()) - 16);
+  EXPECT_EQ(cut.continuation_tokens, full.continuation_tokens);
+  // Left truncation: the last 16 tokens are kept.
+  EXPECT_TRUE(std::equal(cut.input_tokens.begin(), cut.input_tokens.end(), full.input_tokens.end() - 16));
+  EXPECT_NE(cut.logprob, full.logprob);
+
+  c.max_length.reset();
+  c.add_special_tokens = false;
+  auto no_bos = make_native_model(c);
+  const auto nb = no_bos->loglikelihood(r)[0];
+  EXPECT_EQ(nb.input_tokens.size() + 1, full.input_tokens.size());
+  EXPECT_TRUE(std::equal(nb.input_tokens.begin(), nb.input_tokens.end(), full.input_tokens.begin() + 1));
+  EXPECT_EQ(*no_bos->count_tokens(ctx) + 1, *m->count_tokens(ctx));
+}
+
+TEST(NativeModelArgs, DtypeDeviceAndBatchSizeDoNotChangeCpuScores) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  std::vector<LoglikelihoodRequest> reqs;
+  for (const char* ctx : {"Once upon a time", "The little dog", "Lily and Ben went to the park."})
+    for (const char* cont : {" there was a girl", " ran", " They played all day.", " The end."})
+      reqs.push_back({ctx, cont});
+  NativeModelConfig c;
+  c.pretrained = stories().string();
+  const auto base = make_native_model(c)->loglikelihood(reqs);
+  EXPECT_EQ(make_native_model(c)->info().model_dtype, "torch.float32");
+  for (const char* dtype : {"auto", "float32", "bfloat16", "float16"}) {
+    NativeModelConfig d = c;
+    d.dtype = dtype;
+    d.device = "cpu";
+    auto m = make_native_model(d);
+    EXPECT_EQ(m->info().model_dtype, "torch.float32") << dtype;  // the CPU computes in fp32
+    const auto got = m->loglikelihood(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) EXPECT_EQ(got[i].logprob, base[i].logprob) << dtype << " " << i;
+  }
+  for (int bs : {1, 5}) {
+    NativeModelConfig b = c;
+    b.batch_size = bs;
+    const auto got = make_native_model(b)->loglikelihood(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      EXPECT_NEAR(got[i].logprob, base[i].logprob, 1e-5) << "batch size " << bs << " request " << i;
+      EXPECT_EQ(got[i].is_greedy, base[i].is_greedy);
+    }
+  }
+  c.dtype = "int4";
+  EXPECT_NE(error_of(c).find("dtype"), std::string::npos);
+}
+
+TEST(NativeModelArgs, MultichoiceContinuationsStartSpace) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  // In the stories260K SentencePiece vocabulary "a" is one token (with its dummy-prefix space)
+  // and " a" two, so only the lstrip rule (False) makes " a" a single-token choice.
+  SingleTokenRequest s{"Once upon a time, there was", {" a"}};
+  NativeModelConfig c;
+  c.pretrained = stories().string();
+  auto unset = make_native_model(c);
+  try {
+    unset->loglikelihood_single_token(std::span<const SingleTokenRequest>(&s, 1));
+    ADD_FAILURE() << "\" a\" should be two tokens";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("exactly one"), std::string::npos) << e.what();
+  }
+  c.multichoice_continuations_start_space = false;
+  auto strip = make_native_model(c);
+  const auto got = strip->loglikelihood_single_token(std::span<const SingleTokenRequest>(&s, 1));
+  SingleTokenRequest plain{"Once upon a time, there was", {"a"}};
+  const auto want = unset->loglikelihood_single_token(std::span<const SingleTokenRequest>(&plain, 1));
+  ASSERT_EQ(got[0].logprobs.size(), 1u);
+  EXPECT_EQ(got[0].choice_tokens, want[0].choice_tokens);
+  EXPECT_EQ(got[0].logprobs[0], want[0].logprobs[0]);
+  c.multichoice_continuations_start_space = true;  // "a" -> " a": two tokens again
+  auto add = make_native_model(c);
+  EXPECT_THROW(add->loglikelihood_single_token(std::span<const SingleTokenRequest>(&plain, 1)), Error);
+}
+
+TEST(NativeModelArgs, MaxGenToksCapsGenerationsWithoutASize) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  NativeModelConfig c;
+  c.pretrained = stories().string();
+  c.max_gen_toks = 7;
+  auto m = make_native_model(c);
+  GenerationRequest r;  // no generation_size
+  const auto out = m->greedy_until(std::span<const GenerationRequest>(&r, 1));
+  ASSERT_EQ(out[0].output_tokens[0].size(), 7u);
+  r.generation_size = 20;  // a task's own size wins
+  const auto longer = m->greedy_until(std::span<const GenerationRequest>(&r, 1));
+  ASSERT_EQ(longer[0].output_tokens[0].size(), 20u);
+  EXPECT_TRUE(std::equal(out[0].output_tokens[0].begin(), out[0].output_tokens[0].end(),
+                         longer[0].output_tokens[0].begin()));
+}
+
+TEST(NativeModelArgs, TrustRemoteCode) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  const auto dir = testing::temp_dir("native_remote_code");
+  copy_files(stories(), dir, {"model.safetensors", "tokenizer.json", "tokenizer.model", "tokenizer_config.json"});
+  Json cfg = Json::parse(testing::read_file(stories() / "config.json"));
+  cfg["auto_map"] = {{"AutoModelForCausalLM", "modeling_custom.CustomLlama"}};
+  std::ofstream(dir / "config.json") << cfg.dump();
+  NativeModelConfig c;
+  c.pretrained = dir.string();
+  c.trust_remote_code = true;  // a supported architecture: our implementation runs (with a warning)
+  EXPECT_EQ(error_of(c), "");
+  cfg["architectures"] = {"CustomLlamaForCausalLM"};
+  std::ofstream(dir / "config.json") << cfg.dump();
+  const std::string e = error_of(c);
+  EXPECT_NE(e.find("trust_remote_code"), std::string::npos) << e;
+  EXPECT_NE(e.find("LlamaForCausalLM"), std::string::npos) << e;  // names the supported ones
+}
+
 }  // namespace
 }  // namespace lighteval::backends
