@@ -85,7 +85,7 @@ void add_eval_options(CLI::App& app, EvalOptions& o) {
   app.add_flag("--use_chat_template,--use-chat-template", o.use_chat_template, "wrap prompts in the chat template");
   app.add_option("--system_prompt,--system-prompt", o.system_prompt, "system prompt (prepended to the prompt)");
   app.add_option("--dataset_loading_processes,--dataset-loading-processes", o.dataset_loading_processes,
-                 "dataset loading workers")
+                 "datasets read in parallel by this many threads before prompts are built")
       ->check(positive_int());
   app.add_option("--custom_tasks,--custom-tasks", o.custom_tasks, "YAML file of custom task configs and groups");
   app.add_option("--cache_dir,--cache-dir", o.cache_dir, "Hub cache directory for models and datasets (default: $HF_HUB_CACHE, else $HF_HOME/hub)");
@@ -104,12 +104,9 @@ void validate_eval_options(const EvalOptions& o) {
     throw UsageError("--push_to_hub and --push_to_tensorboard need --results_org");
   if (o.push_to_hub) throw NotBuiltError("--push_to_hub (uploading results to the Hub)");
   if (o.push_to_tensorboard) throw NotBuiltError("--push_to_tensorboard");
-  // Flags that only modify --push_to_hub, and a pure speed knob: accepted, and said so.
+  // Flags that only modify --push_to_hub: accepted, and said so.
   if (o.public_run) log::warning("--public_run has no effect without --push_to_hub");
   if (!o.results_org.empty()) log::warning("--results_org has no effect without --push_to_hub");
-  if (o.dataset_loading_processes > 1)
-    log::warning("--dataset_loading_processes {}: datasets are read by one process; the results are the same",
-                 o.dataset_loading_processes);
 }
 
 void use_cache_dir(const std::string& cache_dir) {
@@ -143,6 +140,7 @@ int run_eval_command(const std::string& name, backends::EntryPoint entry, int ar
   if (o.max_samples) p.max_samples = static_cast<size_t>(*o.max_samples);
   p.override_batch_size = o.override_batch_size;
   p.num_fewshot_seeds = o.num_fewshot_seeds;
+  p.dataset_loading_processes = o.dataset_loading_processes;
   p.use_chat_template = o.use_chat_template || margs.native.use_chat_template;
   p.system_prompt = o.system_prompt;
   p.output_dir = o.output_dir;

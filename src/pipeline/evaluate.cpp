@@ -11,6 +11,7 @@
 #include "pipeline/aggregation.h"
 #include "pipeline/chat.h"
 #include "pipeline/metric_set.h"
+#include "pipeline/prefetch.h"
 #include "pipeline/progress.h"
 #include "report/atomic_file.h"
 #include "report/details.h"
@@ -247,12 +248,25 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
   Json versions = Json::object();
   Json config_tasks = Json::object();
   {
-    Progress bar("preparing tasks", selections.size(), options.progress);
     for (const auto& sel : selections) {
       TaskRun run;
       const tasks::TaskConfig& registered = registry.get(sel.task_key);
       run.config = std::make_unique<tasks::TaskConfig>(options.load_rows ? registered : with_real_splits(registered));
       run.metrics = std::make_unique<MetricSet>(run.config->metric);
+      runs.push_back(std::move(run));
+    }
+    if (options.dataset_loading_processes > 1) {
+      std::vector<SplitRequest> needed;
+      for (size_t t = 0; t < runs.size(); ++t)
+        for (auto& r : splits_read_by(*runs[t].config, selections[t].specs)) needed.push_back(std::move(r));
+      prep.load_rows = prefetch_rows(needed, prep.load_rows ? prep.load_rows : tasks::default_row_loader(),
+                                     options.dataset_loading_processes);
+    }
+    Progress bar("preparing tasks", selections.size(), options.progress);
+    for (size_t t = 0; t < runs.size(); ++t) {
+      const auto& sel = selections[t];
+      TaskRun& run = runs[t];
+      const tasks::TaskConfig& registered = registry.get(sel.task_key);
       run.prepared = tasks::prepare_task(*run.config, sel.specs, prep);
       for (const auto& spec : sel.specs) versions[spec.key()] = run.config->version;
       Json cfg = registered.to_json();
@@ -260,7 +274,6 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
       cfg["original_num_docs"] = run.prepared.original_num_docs;
       cfg["effective_num_docs"] = run.prepared.effective_num_docs;
       config_tasks[sel.task_key] = std::move(cfg);
-      runs.push_back(std::move(run));
       bar.advance(1);
     }
   }

@@ -27,6 +27,7 @@ struct PipelineOptions {
   std::filesystem::path output_dir;
   bool save_details = false;
   std::string job_id;
+  int dataset_loading_processes = 1;  // > 1: datasets read by that many threads up front
   bool progress = true;  // drawn only when stderr is a terminal
   tasks::RowLoader load_rows;  // empty = the data module (tests inject rows here)
 };

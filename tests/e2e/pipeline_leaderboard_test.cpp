@@ -88,9 +88,9 @@ class PipelineLeaderboard : public ::testing::Test {
     return run_command(env + lighteval_binary().string() + " " + args);
   }
 
-  CommandResult run_leaderboard(const fs::path& out, bool offline) {
+  CommandResult run_leaderboard(const fs::path& out, bool offline, const std::string& extra = "") {
     return run("accelerate --model_args dummy --tasks examples/tasks/open_llm_leaderboard_tasks.txt --output_dir '" +
-                   out.string() + "' --save_details --max_samples " + std::to_string(kMaxSamples),
+                   out.string() + "' --save_details --max_samples " + std::to_string(kMaxSamples) + extra,
                offline);
   }
 
@@ -274,10 +274,11 @@ TEST_F(PipelineLeaderboard, DummyModelOverTheLeaderboardFromTheHubThenOffline) {
   check_prompts_against_reference(f1);
   check_table(r1.out, specs);
 
-  // Offline, from the cache the first run filled: the Hub is gone and the endpoint is dead.
+  // Offline, from the cache the first run filled: the Hub is gone and the endpoint is dead. The
+  // datasets are read by 4 threads this time (v0.5's --dataset_loading_processes): same results.
   hub_->stop();
   const fs::path out2 = temp_dir("e2e_offline");
-  CommandResult r2 = run_leaderboard(out2, true);
+  CommandResult r2 = run_leaderboard(out2, true, " --dataset_loading_processes 4");
   ASSERT_EQ(r2.exit_code, 0) << r2.err;
   RunFiles f2 = read_run(out2, specs);
   check_results_file(f2.results, specs);
