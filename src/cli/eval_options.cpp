@@ -100,6 +100,10 @@ void validate_eval_options(const EvalOptions& o) {
     throw UsageError("--model_args and --model_config_path are mutually exclusive; give only one");
   if (o.tasks.empty()) throw UsageError("--tasks is required (e.g. 'leaderboard|arc:challenge|25|0' or a task file)");
   if (o.output_dir.empty()) throw UsageError("--output_dir is required (where results/ and details/ are written)");
+  // v0.5 wrote through fsspec (s3://, gs://, hf://...); we write local files only.
+  if (o.output_dir.find("://") != std::string::npos)
+    throw UsageError("--output_dir " + o.output_dir +
+                     ": remote locations are not supported; give a local directory and copy the files afterwards");
   if ((o.push_to_hub || o.push_to_tensorboard) && o.results_org.empty())
     throw UsageError("--push_to_hub and --push_to_tensorboard need --results_org");
   if (o.push_to_hub) throw NotBuiltError("--push_to_hub (uploading results to the Hub)");

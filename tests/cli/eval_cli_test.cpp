@@ -127,6 +127,8 @@ TEST(EvalCli, FlagChecks) {
   expect_one_line_error(lighteval("accelerate --model_args dummy --tasks " + kArc), 2, "--output_dir is required");
   expect_one_line_error(lighteval("accelerate --output_dir " + dir.string() + " --tasks " + kArc), 2, "--model_args");
   expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string()), 2, "--tasks is required");
+  expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir s3://bucket/evals --tasks " + kArc), 2,
+                        "remote locations are not supported");
   expect_one_line_error(lighteval("accelerate --model_args dummy --output_dir " + dir.string() + " --tasks " + kArc +
                                   " --push_to_hub"),
                         2, "--results_org");
