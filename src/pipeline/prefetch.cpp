@@ -1,6 +1,8 @@
 #include "pipeline/prefetch.h"
 
+#include <algorithm>
 #include <atomic>
+#include <system_error>
 #include <exception>
 #include <map>
 #include <memory>
@@ -57,7 +59,13 @@ tasks::RowLoader prefetch_rows(const std::vector<SplitRequest>& requests, const 
   };
   const size_t n = std::min<size_t>(static_cast<size_t>(std::max(workers, 1)), todo.size());
   std::vector<std::thread> threads;
-  for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+  for (size_t t = 1; t < n; ++t) {
+    try {
+      threads.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running (and this one) do the rest
+    }
+  }
   work();
   for (auto& t : threads) t.join();
 
