@@ -301,9 +301,6 @@ ModelArgs parse_model_args(std::string_view text, EntryPoint entry) {
   // Accepted for compatibility, and said so instead of being silently ignored.
   if (args.compile) log::warning("model_args: compile=True has no effect with the native engine");
   for (const auto& [k, v] : unique) {
-    if (k == "max_gen_toks")
-      log::warning("model_args: max_gen_toks has no effect (as in lighteval v0.5): each task's generation_size "
-                   "sets the generation length");
     if (k == "swap_space") log::warning("model_args: swap_space has no effect: the native engine has no CPU swap");
     if (k == "seed" && args.kind == BackendKind::vllm)
       log::warning("model_args: seed has no effect: the native engine decodes greedily (no sampling)");
