@@ -1,34 +1,129 @@
 #include "engine/cpu_backend.h"
 
 #include <cblas.h>
-#include <omp.h>
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "util/error.h"
 
 namespace lighteval::engine {
 
-// Below this many elements an op runs on one thread: waking a team costs more than it saves.
-// Thresholds are high on purpose: after each parallel region libgomp's idle threads spin (by
-// default) for a while, and on a small or busy machine that spinning takes the core the serial
-// code needs; tiny models ran 2x slower on two threads than on one before these were raised.
+// Below this many elements an op runs on the calling thread alone: waking helpers costs more.
 constexpr long kParallelWork = 1 << 18;
 // Multiply-adds from which linear() and attention() split their GEMMs over the threads.
 constexpr long kParallelGemm = 1 << 22;
 
-CpuBackend::CpuBackend(int num_threads) : threads_(num_threads > 0 ? num_threads : omp_get_max_threads()) {
-  // OpenBLAS runs single-threaded inside our OpenMP threads: linear() splits its GEMMs itself and
+// The backend's threads. Helpers block on a condition variable between jobs instead of spinning
+// (as OpenMP teams do by default): with OpenMP, idle threads spinning after every op took the
+// core the serial code needed, and on a busy 2-core machine two threads ran 2-5x slower than one.
+// A job is a function over items; the caller works on it too and returns when all are done.
+class CpuBackend::Pool {
+ public:
+  explicit Pool(int threads) {
+    for (int t = 1; t < threads; ++t) helpers_.emplace_back([this, t] { loop(t); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard lock(m_);
+      stop_ = true;
+      ++generation_;
+    }
+    wake_.notify_all();
+    for (auto& h : helpers_) h.join();
+  }
+  void run(long count, const std::function<void(long, int)>& fn) {
+    const int helpers = static_cast<int>(std::min<long>(static_cast<long>(helpers_.size()), count - 1));
+    if (helpers <= 0) {
+      for (long i = 0; i < count; ++i) fn(i, 0);
+      return;
+    }
+    {
+      std::lock_guard lock(m_);
+      fn_ = &fn;
+      count_ = count;
+      next_.store(0);
+      wanted_ = helpers;
+      pending_ = helpers;
+      ++generation_;
+    }
+    wake_.notify_all();
+    work(0);
+    std::unique_lock lock(m_);
+    done_.wait(lock, [&] { return pending_ == 0; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void work(int thread) {
+    for (long i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) (*fn_)(i, thread);
+  }
+  void loop(int thread) {
+    uint64_t seen = 0;
+    std::unique_lock lock(m_);
+    for (;;) {
+      wake_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      if (stop_) return;
+      if (thread > wanted_) continue;  // this job needs fewer threads
+      lock.unlock();
+      work(thread);
+      lock.lock();
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  std::vector<std::thread> helpers_;
+  std::mutex m_;
+  std::condition_variable wake_, done_;
+  const std::function<void(long, int)>* fn_ = nullptr;
+  long count_ = 0;
+  std::atomic<long> next_{0};
+  int wanted_ = 0;
+  int pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+namespace {
+int default_threads() {
+  if (const char* env = std::getenv("OMP_NUM_THREADS")) {
+    const int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+}  // namespace
+
+CpuBackend::CpuBackend(int num_threads)
+    : threads_(num_threads > 0 ? num_threads : default_threads()), pool_(std::make_unique<Pool>(threads_)) {
+  // OpenBLAS runs single-threaded inside our threads: linear() splits its GEMMs itself and
   // attention() calls sgemm from every thread. OpenBLAS's own pool (the pthread build) would spin
-  // against the OpenMP team and, called from several threads at once, serialise them.
+  // against ours and, called from several threads at once, serialise them.
   openblas_set_num_threads(1);
 }
+
+CpuBackend::~CpuBackend() = default;
+
+void CpuBackend::parallel(long n, long work, long threshold, const std::function<void(long, long, int)>& fn) {
+  const long parts = work > threshold ? std::min<long>(threads_, n) : 1;
+  if (parts <= 1) {
+    if (n > 0) fn(0, n, 0);
+    return;
+  }
+  pool_->run(parts, [&](long part, int thread) { fn(n * part / parts, n * (part + 1) / parts, thread); });
+}
+
+void CpuBackend::parallel_items(long count, const std::function<void(long, int)>& fn) { pool_->run(count, fn); }
 
 // From this size on a buffer gets its own mapping (page-aligned, zero-filled on first touch).
 constexpr size_t kMapBytes = size_t{1} << 20;
@@ -87,26 +182,30 @@ void CpuBackend::linear(float* y, const float* x, const float* w, const float* b
   // the same whatever the split or m, so results do not depend on the batch.
   const long work = static_cast<long>(m) * n * k;
   const int parts = work > kParallelGemm ? std::min(threads_, std::max(1, n / 16)) : 1;
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
-  for (int t = 0; t < parts; ++t) {
+  auto columns = [&](long t, int) {
     const int n0 = static_cast<int>(static_cast<long>(n / 16) * t / parts) * 16;
     const int n1 = t + 1 == parts ? n : static_cast<int>(static_cast<long>(n / 16) * (t + 1) / parts) * 16;
-    if (n1 <= n0) continue;
+    if (n1 <= n0) return;
     if (bias)
       for (int i = 0; i < m; ++i) std::memcpy(y + static_cast<size_t>(i) * n + n0, bias + n0, (n1 - n0) * sizeof(float));
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n1 - n0, k, 1.0f, x, k, w + static_cast<size_t>(n0) * k, k,
                 beta, y + n0, n);
-  }
+  };
+  if (parts == 1)
+    columns(0, 0);
+  else
+    parallel_items(parts, columns);
 }
 
 void CpuBackend::add(float* y, const float* x, size_t n) {
-#pragma omp parallel for simd num_threads(threads_) schedule(static) if (n > (1 << 18))
-  for (size_t i = 0; i < n; ++i) y[i] += x[i];
+  parallel(static_cast<long>(n), static_cast<long>(n), kParallelWork, [&](long b, long e, int) {
+    for (long i = b; i < e; ++i) y[i] += x[i];
+  });
 }
 
 void CpuBackend::layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps) {
-#pragma omp parallel for num_threads(threads_) schedule(static) if (static_cast<long>(m) * dim > kParallelWork)
-  for (int r = 0; r < m; ++r) {
+  parallel(m, static_cast<long>(m) * dim, kParallelWork, [&](long r0, long r1, int) {
+  for (long r = r0; r < r1; ++r) {
     const float* xr = x + static_cast<size_t>(r) * dim;
     float* yr = y + static_cast<size_t>(r) * dim;
     double mean = 0;
@@ -119,11 +218,12 @@ void CpuBackend::layer_norm(float* y, const float* x, const float* w, const floa
     const float mu = static_cast<float>(mean);
     for (int i = 0; i < dim; ++i) yr[i] = (xr[i] - mu) * rstd * w[i] + (b ? b[i] : 0.0f);
   }
+  });
 }
 
 void CpuBackend::rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps) {
-#pragma omp parallel for num_threads(threads_) schedule(static) if (static_cast<long>(m) * dim > kParallelWork)
-  for (int r = 0; r < m; ++r) {
+  parallel(m, static_cast<long>(m) * dim, kParallelWork, [&](long r0, long r1, int) {
+  for (long r = r0; r < r1; ++r) {
     const float* xr = x + static_cast<size_t>(r) * dim;
     float* yr = y + static_cast<size_t>(r) * dim;
     double ss = 0;
@@ -131,17 +231,18 @@ void CpuBackend::rms_norm(float* y, const float* x, const float* w, int m, int d
     const float rs = static_cast<float>(1.0 / std::sqrt(ss / dim + eps));
     for (int i = 0; i < dim; ++i) yr[i] = w[i] * (xr[i] * rs);
   }
+  });
 }
 
 void CpuBackend::rope(float* x, std::span<const int32_t> positions, std::span<const float> inv_freq, int n_heads,
                       int head_dim, float attention_scale) {
   const int half = static_cast<int>(inv_freq.size());
   const int m = static_cast<int>(positions.size());
-#pragma omp parallel num_threads(threads_) if (static_cast<long>(m) * n_heads * head_dim > kParallelWork)
-  {
-    std::vector<float> cs(half), sn(half);
-#pragma omp for schedule(static)
-    for (int r = 0; r < m; ++r) {
+  std::vector<std::vector<float>> scratch(threads_, std::vector<float>(2 * static_cast<size_t>(half)));
+  parallel(m, static_cast<long>(m) * n_heads * head_dim, kParallelWork, [&](long r0, long r1, int thread) {
+    float* cs = scratch[thread].data();
+    float* sn = cs + half;
+    for (long r = r0; r < r1; ++r) {
       const float pos = static_cast<float>(positions[r]);
       for (int j = 0; j < half; ++j) {
         const float a = pos * inv_freq[j];  // fp32 product, as transformers computes it
@@ -158,31 +259,34 @@ void CpuBackend::rope(float* x, std::span<const int32_t> positions, std::span<co
         }
       }
     }
-  }
+  });
 }
 
 void CpuBackend::gelu_tanh(float* x, size_t n) {
   const float k = 0.7978845608028654f;  // sqrt(2/pi)
-#pragma omp parallel for num_threads(threads_) schedule(static) if (n > static_cast<size_t>(kParallelWork))
-  for (size_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    x[i] = 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v)));
-  }
+  parallel(static_cast<long>(n), static_cast<long>(n), kParallelWork, [&](long b, long e, int) {
+    for (long i = b; i < e; ++i) {
+      const float v = x[i];
+      x[i] = 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v)));
+    }
+  });
 }
 
 void CpuBackend::gelu_erf(float* x, size_t n) {
-#pragma omp parallel for num_threads(threads_) schedule(static) if (n > static_cast<size_t>(kParallelWork))
-  for (size_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+  parallel(static_cast<long>(n), static_cast<long>(n), kParallelWork, [&](long b, long e, int) {
+    for (long i = b; i < e; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+  });
 }
 
 void CpuBackend::silu_mul(float* out, const float* gate_up, int m, int inter) {
-#pragma omp parallel for num_threads(threads_) schedule(static) if (static_cast<long>(m) * inter > kParallelWork)
-  for (int r = 0; r < m; ++r) {
-    const float* g = gate_up + static_cast<size_t>(r) * 2 * inter;
-    const float* u = g + inter;
-    float* o = out + static_cast<size_t>(r) * inter;
-    for (int i = 0; i < inter; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
-  }
+  parallel(m, static_cast<long>(m) * inter, kParallelWork, [&](long r0, long r1, int) {
+    for (long r = r0; r < r1; ++r) {
+      const float* g = gate_up + static_cast<size_t>(r) * 2 * inter;
+      const float* u = g + inter;
+      float* o = out + static_cast<size_t>(r) * inter;
+      for (int i = 0; i < inter; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+    }
+  });
 }
 
 void CpuBackend::relu(float* x, size_t n) {
@@ -212,17 +316,25 @@ void CpuBackend::attention(float* out, const float* q, const float* k, const flo
   const int q_stride = n_heads * head_dim;
   const int kv_stride = n_kv * head_dim;
   const long total = static_cast<long>(segments.size()) * n_heads;
-#pragma omp parallel num_threads(threads_) if (work > 2 * kParallelGemm && total > 1)
-  {
-    std::vector<float> scores(static_cast<size_t>(kBlock) * max_keys);
-    std::vector<float> keys(max_keys * head_dim), values(max_keys * head_dim);
-#pragma omp for schedule(dynamic, 1)
-    for (long w = 0; w < total; ++w) {
+  struct Scratch {
+    std::vector<float> scores, keys, values;
+  };
+  const bool par = work > 2 * kParallelGemm && total > 1;
+  std::vector<Scratch> scratch(par ? threads_ : 1);
+  for (auto& sc : scratch) {
+    sc.scores.resize(static_cast<size_t>(kBlock) * max_keys);
+    sc.keys.resize(max_keys * head_dim);
+    sc.values.resize(max_keys * head_dim);
+  }
+  auto item = [&](long w, int thread) {
+      std::vector<float>& scores = scratch[thread].scores;
+      std::vector<float>& keys = scratch[thread].keys;
+      std::vector<float>& values = scratch[thread].values;
       const AttnSegment& seg = segments[w / n_heads];
       const int head = static_cast<int>(w % n_heads);
       const int kvh = head / group;
       const int ctx = ctx_len[w / n_heads];
-      if (seg.q_len <= 0) continue;
+      if (seg.q_len <= 0) return;
       int n = 0;
       auto gather = [&](int32_t begin, int32_t end) {
         for (int32_t j = begin; j < end; ++j, ++n) {
@@ -258,15 +370,18 @@ void CpuBackend::attention(float* out, const float* q, const float* k, const flo
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, head_dim, nk, 1.0f, S, nk, values.data(), head_dim,
                     0.0f, ob, q_stride);
       }
-    }
-  }
+  };
+  if (par)
+    parallel_items(total, item);
+  else
+    for (long w = 0; w < total; ++w) item(w, 0);
 }
 
 void CpuBackend::logprob_gather(const float* logits, std::span<const int32_t> rows,
                                 std::span<const int32_t> targets, int vocab, double* logprob, uint8_t* greedy) {
   const int m = static_cast<int>(targets.size());
-#pragma omp parallel for num_threads(threads_) schedule(static) if (static_cast<long>(m) * vocab > kParallelWork)
-  for (int r = 0; r < m; ++r) {
+  parallel(m, static_cast<long>(m) * vocab, kParallelWork, [&](long r0, long r1, int) {
+  for (long r = r0; r < r1; ++r) {
     const float* row = logits + static_cast<size_t>(rows[r]) * vocab;
     int best = 0;
     for (int i = 1; i < vocab; ++i)
@@ -277,6 +392,7 @@ void CpuBackend::logprob_gather(const float* logits, std::span<const int32_t> ro
     logprob[r] = static_cast<double>(row[targets[r]]) - mx - std::log(sum);
     greedy[r] = best == targets[r];
   }
+  });
 }
 
 void CpuBackend::argmax_rows(const float* logits, int m, int vocab, int32_t* out) {

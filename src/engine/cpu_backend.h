@@ -1,8 +1,10 @@
 // engine/cpu_backend: the fp32 CPU implementation of the op interface: OpenBLAS sgemm for linear
-// layers, OpenMP over rows / heads for everything else. It is the reference the CUDA ops are tested
+// layers and attention, the backend's own thread pool over rows / heads / column blocks. It is the reference the CUDA ops are tested
 // against, so every op computes in fp32 with fp32 accumulation except the log-softmax (fp64 sum).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -12,7 +14,9 @@ namespace lighteval::engine {
 
 class CpuBackend final : public Backend {
  public:
+  // num_threads 0: OMP_NUM_THREADS if set, else the machine's cores.
   explicit CpuBackend(int num_threads = 0);
+  ~CpuBackend() override;
   Device device() const override { return Device::cpu; }
   std::string name() const override { return "cpu"; }
   float* alloc(size_t n) override;
@@ -40,7 +44,15 @@ class CpuBackend final : public Backend {
   void argmax_rows(const float* logits, int m, int vocab, int32_t* out) override;
 
  private:
+  class Pool;
+  // Calls fn(begin, end, thread) over [0, n) split into one contiguous part per thread, or once
+  // with (0, n, 0) when `work` is below `threshold`. thread < threads_ indexes per-thread scratch.
+  void parallel(long n, long work, long threshold, const std::function<void(long, long, int)>& fn);
+  // Calls fn(item, thread) for every item in [0, count), handed out one at a time.
+  void parallel_items(long count, const std::function<void(long, int)>& fn);
+
   int threads_;
+  std::unique_ptr<Pool> pool_;
   // Large buffers (weights, activations) are their own anonymous mappings, so freeing one returns
   // its memory to the OS at once and weights never sit between freed temporaries in the malloc heap
   // (which kept ~15% of a checkpoint's size resident after loading). Size of each, for munmap.
