@@ -13,9 +13,7 @@
 #include "tokenizer/text_cleanup.h"
 #include "tokenizer/unicode.h"
 #include "util/error.h"
-#ifdef LIGHTEVAL_HAVE_JINJA
 #include "template/jinja.h"
-#endif
 
 namespace lighteval::tokenizer {
 
@@ -292,7 +290,6 @@ std::string Tokenizer::apply_chat_template(const Json& messages, bool add_genera
   if (!tpl)
     throw Error("this tokenizer has no chat template (tokenizer_config.json 'chat_template' or "
                 "chat_template.jinja); run without --use_chat_template");
-#ifdef LIGHTEVAL_HAVE_JINJA
   Json extra = Json::object();
   // Templates read the special tokens as strings (jinja's undefined when absent).
   if (config_->bos) extra["bos_token"] = *config_->bos;
@@ -300,9 +297,6 @@ std::string Tokenizer::apply_chat_template(const Json& messages, bool add_genera
   if (config_->pad) extra["pad_token"] = *config_->pad;
   if (config_->unk) extra["unk_token"] = *config_->unk;
   return jinja::apply_chat_template(*tpl, messages, add_generation_prompt, extra);
-#else
-  throw NotBuiltError("chat templates (the template module)");
-#endif
 }
 
 size_t Tokenizer::vocab_size() const { return pipeline_->vocab_size(); }
