@@ -295,6 +295,13 @@ class NativeModel final : public Model {
         static_cast<int>(std::clamp(0.05 * weights / (4.0 * mc.vocab_size), 16.0, 1024.0));
     const double kv_row = 8.0 * model_->kv_dim() * mc.n_layers;
     gen_batch_tokens_ = std::max(max_length_, static_cast<int>(std::clamp(0.5 * weights / kv_row, 256.0, 8192.0)));
+    log::info("cpu: weights {:.0f} MiB; scoring batches of {} tokens (KV {:.0f} MiB, activations {:.0f} MiB, logits "
+              "{} rows = {:.0f} MiB); generation KV cache up to {} tokens = {:.0f} MiB",
+              weights / 1048576.0, score_opt_.max_batch_tokens,
+              8.0 * model_->kv_dim() * score_opt_.max_batch_tokens / 1048576.0,
+              model_->activation_bytes(score_opt_.max_batch_tokens) / 1048576.0, score_opt_.max_logit_rows,
+              4.0 * mc.vocab_size * score_opt_.max_logit_rows / 1048576.0, gen_batch_tokens_,
+              kv_row * gen_batch_tokens_ / 1048576.0);
   }
 
   // A supported architecture whose config.json also names custom code (auto_map): transformers
