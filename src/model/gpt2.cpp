@@ -62,8 +62,8 @@ void Transformer::gpt2_block(int l, const engine::ForwardBatch& b, engine::KvCac
   attention_sublayer(l, b, kv, m, /*rope=*/false);
   be_.layer_norm(h_.get(), x_.get(), L.ln2_w.get(), L.ln2_b.get(), m, H, eps);
   // Row chunks: each chunk's output overwrites only its own, already consumed, rows of h_.
-  for (int r0 = 0; r0 < m; r0 += kMlpChunkRows) {
-    const int c = std::min(kMlpChunkRows, m - r0);
+  for (int r0 = 0; r0 < m; r0 += mlp_chunk_) {
+    const int c = std::min(mlp_chunk_, m - r0);
     float* h = h_.get() + static_cast<size_t>(r0) * H;
     be_.linear(mlp_.get(), h, L.w_up.get(), L.b_up.get(), c, H, I);
     const size_t n = static_cast<size_t>(c) * I;

@@ -80,8 +80,8 @@ void Transformer::llama_block(int l, const engine::ForwardBatch& b, engine::KvCa
   attention_sublayer(l, b, kv, m, /*rope=*/true);
   be_.rms_norm(h_.get(), x_.get(), L.ln2_w.get(), m, H, eps);
   // Row chunks: each chunk's output overwrites only its own, already consumed, rows of h_.
-  for (int r0 = 0; r0 < m; r0 += kMlpChunkRows) {
-    const int c = std::min(kMlpChunkRows, m - r0);
+  for (int r0 = 0; r0 < m; r0 += mlp_chunk_) {
+    const int c = std::min(mlp_chunk_, m - r0);
     float* h = h_.get() + static_cast<size_t>(r0) * H;
     be_.linear(mlp_.get(), h, L.w_up.get(), L.b_up.get(), c, H, 2 * I);
     be_.silu_mul(mlp2_.get(), mlp_.get(), c, I);

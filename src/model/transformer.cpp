@@ -12,6 +12,7 @@ using engine::DeviceBuffer;
 
 Transformer::Transformer(ModelConfig config, engine::Backend& backend, const formats::SafetensorsCheckpoint& weights)
     : cfg_(std::move(config)), be_(backend), weights_(&weights) {
+  if (be_.device() != engine::Device::cpu) mlp_chunk_ = 1 << 30;
   if (cfg_.family == Family::gpt2)
     load_gpt2();
   else
@@ -92,7 +93,7 @@ size_t Transformer::activation_bytes_per_row() const {
   return sizeof(float) * (3 * H + 2 * qd + 2 * kvd + 3 * static_cast<size_t>(cfg_.intermediate_size));
 }
 
-int Transformer::mlp_rows(int m) { return std::min(m, kMlpChunkRows); }
+int Transformer::mlp_rows(int m) const { return std::min(m, mlp_chunk_); }
 
 size_t Transformer::mlp_width() const {
   return static_cast<size_t>(cfg_.intermediate_size) * (cfg_.family == Family::gpt2 ? 1 : 2);

@@ -62,12 +62,15 @@ class Transformer final : public engine::LanguageModel {
   void llama_block(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m);
   void attention_sublayer(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m, bool rope);
   std::string resolve(const std::string& name) const;
-  static int mlp_rows(int m);
+  int mlp_rows(int m) const;
   size_t mlp_width() const;  // floats per row of mlp_: I (GPT-2) or gate and up, 2I (Llama)
 
   ModelConfig cfg_;
   engine::Backend& be_;
   const formats::SafetensorsCheckpoint* weights_ = nullptr;  // only during construction
+  // Rows per MLP chunk: kMlpChunkRows on the CPU (small buffers); unchunked on a GPU, where
+  // bigger GEMMs run nearer the tensor cores' peak and memory is sized up front.
+  int mlp_chunk_ = kMlpChunkRows;
   std::string prefix_;                                       // "", "model." or "transformer."
   size_t n_params_ = 0;
 

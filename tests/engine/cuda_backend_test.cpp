@@ -172,15 +172,18 @@ TEST(CudaOps, LinearPerDtypeMatchesCpu) {
 }
 
 // Random packed batches: roots, prefix-tree children with context spans, decode rows against a
-// cache, GQA; long segments cross the 64-row tile and 32-key chunk boundaries.
-TEST(CudaOps, AttentionMatchesCpu) {
-  CUDA_OR_SKIP(gpu);
+// cache, GQA; long segments cross the 64-row tile and the 32/64-key chunk boundaries. fp32 weights
+// select the exact fp32 kernel (1e-5); bf16 weights the tensor-core kernel, whose Q, K, V and
+// softmax weights are rounded to bf16 (3e-2 of the output scale; head_dim 40 falls back to fp32).
+void check_attention(Backend& gpu, DType t, double tol) {
   CpuBackend cpu(2);
-  for (const auto& [n_heads, n_kv, hd] : std::vector<std::tuple<int, int, int>>{{4, 4, 16}, {8, 2, 64}, {4, 1, 128}, {2, 2, 40}}) {
+  gpu.set_weight_dtype(t);
+  for (const auto& [n_heads, n_kv, hd] :
+       std::vector<std::tuple<int, int, int>>{{4, 4, 16}, {8, 2, 64}, {4, 1, 128}, {2, 2, 40}, {4, 2, 32}}) {
     std::mt19937 rng(hd * 7 + n_kv);
     std::vector<AttnSegment> segs;
     int rows = 0;
-    // Root of 150 rows, two children of it, a grandchild, a decode-style single row.
+    // Root of 150 rows, two children of it, a grandchild, a row with two context spans.
     segs.push_back({rows, 150, rows, {}});
     rows += 150;
     segs.push_back({rows, 70, rows, {{0, 150}}});
@@ -199,14 +202,30 @@ TEST(CudaOps, AttentionMatchesCpu) {
     const auto q = random_vec(static_cast<size_t>(rows) * n_heads * hd, 10 + hd);
     const auto k = random_vec(static_cast<size_t>(rows) * n_kv * hd, 20 + hd);
     const auto v = random_vec(static_cast<size_t>(rows) * n_kv * hd, 30 + hd);
-    auto run = [&](Backend& be) {
-      Dev dq(be, q), dk(be, k), dv(be, v), out(be, q.size());
-      be.attention(out.get(), dq.get(), dk.get(), dv.get(), segs, n_heads, n_kv, hd, 1.0f / std::sqrt(float(hd)));
+    auto run = [&](Backend& be, std::span<const AttnSegment> sg) {
+      Dev dq(be, q), dk(be, k), dv(be, v), out(be, std::vector<float>(q.size(), 0.0f));
+      be.attention(out.get(), dq.get(), dk.get(), dv.get(), sg, n_heads, n_kv, hd, 1.0f / std::sqrt(float(hd)));
       return out.host();
     };
-    expect_close(run(*gpu), run(cpu), 1e-5, "attention h=" + std::to_string(n_heads) + " kv=" + std::to_string(n_kv) +
-                                                 " hd=" + std::to_string(hd));
+    const std::string what = std::string("attention ") + dtype_name(t) + " h=" + std::to_string(n_heads) +
+                             " kv=" + std::to_string(n_kv) + " hd=" + std::to_string(hd);
+    expect_close(run(gpu, segs), run(cpu, segs), tol, what);
+    // Decode steps: one row per sequence against its cache (the fp32 kernel whatever the dtype).
+    std::vector<AttnSegment> dec;
+    for (int i = 0; i < 6; ++i) dec.push_back({i, 1, 200 + i, {{i * 30, i * 30 + 25}}});
+    expect_close(run(gpu, dec), run(cpu, dec), 1e-5, what + " decode");
   }
+  gpu.set_weight_dtype(DType::f32);
+}
+
+TEST(CudaOps, AttentionMatchesCpu) {
+  CUDA_OR_SKIP(gpu);
+  check_attention(*gpu, DType::f32, 1e-5);
+}
+
+TEST(CudaOps, TensorCoreAttentionMatchesCpuWithinBf16) {
+  CUDA_OR_SKIP(gpu);
+  check_attention(*gpu, DType::bf16, 3e-2);
 }
 
 TEST(CudaOps, LogprobGatherAndArgmaxMatchCpu) {

@@ -4,7 +4,11 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -69,6 +73,33 @@ class IntCache {
   uint64_t clock_ = 0;
 };
 
+// LIGHTEVAL_CUDA_PROFILE=1: every op synchronises and its wall time is summed per op name, printed
+// to stderr when the backend goes away (slows the run; for finding where time goes).
+class OpTimer {
+ public:
+  OpTimer(bool on, cudaStream_t s, std::map<std::string, std::pair<double, long>>* acc, const char* name)
+      : on_(on), s_(s), acc_(acc), name_(name) {
+    if (on_) {
+      cudaStreamSynchronize(s_);
+      t_ = std::chrono::steady_clock::now();
+    }
+  }
+  ~OpTimer() {
+    if (!on_) return;
+    cudaStreamSynchronize(s_);
+    auto& e = (*acc_)[name_];
+    e.first += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_).count();
+    e.second += 1;
+  }
+
+ private:
+  bool on_;
+  cudaStream_t s_;
+  std::map<std::string, std::pair<double, long>>* acc_;
+  const char* name_;
+  std::chrono::steady_clock::time_point t_;
+};
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int index) : index_(index) {
@@ -85,14 +116,24 @@ class CudaBackend final : public Backend {
     check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     check(cublasCreate(&blas_), "cublasCreate");
     check(cublasSetStream(blas_, stream_), "cublasSetStream");
-    // Strict fp32 for fp32 weights: no TF32, so fp32 runs track the CPU reference.
-    check(cublasSetMathMode(blas_, CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
+    // Tensor cores for bf16/fp16; fp32 GEMMs ask for CUBLAS_COMPUTE_32F_PEDANTIC (no TF32), so fp32
+    // runs track the CPU reference.
+    check(cublasSetMathMode(blas_, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
     cudaDeviceProp prop{};
     check(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties");
     name_ = std::string("cuda:") + std::to_string(index) + " (" + prop.name + ")";
     check(cudaMalloc(&dev_lp_, 1), "cudaMalloc");  // grown on demand
+    const char* prof = std::getenv("LIGHTEVAL_CUDA_PROFILE");
+    profile_ = prof && *prof && std::string(prof) != "0";
   }
   ~CudaBackend() override {
+    if (profile_) {
+      double total = 0;
+      for (const auto& [k, v] : prof_) total += v.first;
+      for (const auto& [k, v] : prof_)
+        std::fprintf(stderr, "cuda op %-14s %9.3f ms %6.1f%% %8ld calls\n", k.c_str(), v.first * 1e3,
+                     100.0 * v.first / total, v.second);
+    }
     cudaStreamSynchronize(stream_);
     cudaFree(dev_lp_);
     if (scratch_) cudaFree(scratch_);
@@ -168,16 +209,20 @@ class CudaBackend final : public Backend {
   }
 
   void embedding(float* out, const float* table, std::span<const int32_t> ids, int dim) override {
+    OpTimer timer_(profile_, stream_, &prof_, "embedding");
     cuda::embedding(out, table, dtype_code(type_of(table)), ints(ids), static_cast<int>(ids.size()), dim, stream_);
   }
   void gather_rows(float* out, const float* x, std::span<const int32_t> rows, int dim) override {
+    OpTimer timer_(profile_, stream_, &prof_, "gather_rows");
     cuda::embedding(out, x, 0, ints(rows), static_cast<int>(rows.size()), dim, stream_);
   }
   void scatter_rows(float* dst, const float* x, std::span<const int32_t> rows, int dim) override {
+    OpTimer timer_(profile_, stream_, &prof_, "scatter_rows");
     cuda::scatter_rows(dst, x, ints(rows), static_cast<int>(rows.size()), dim, stream_);
   }
 
   void linear(float* y, const float* x, const float* w, const float* bias, int m, int k, int n) override {
+    OpTimer timer_(profile_, stream_, &prof_, "linear");
     if (m == 0) return;
     float beta = 0.0f;
     if (bias) {
@@ -210,29 +255,38 @@ class CudaBackend final : public Backend {
           "gemm");
   }
 
-  void add(float* y, const float* x, size_t n) override { cuda::add(y, x, n, stream_); }
+  void add(float* y, const float* x, size_t n) override {
+    OpTimer timer_(profile_, stream_, &prof_, "add"); cuda::add(y, x, n, stream_); }
   void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps) override {
+    OpTimer timer_(profile_, stream_, &prof_, "layer_norm");
     cuda::layer_norm(y, x, w, b, m, dim, eps, stream_);
   }
   void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps) override {
+    OpTimer timer_(profile_, stream_, &prof_, "rms_norm");
     cuda::rms_norm(y, x, w, m, dim, eps, stream_);
   }
   void rope(float* x, std::span<const int32_t> positions, std::span<const float> inv_freq, int n_heads, int head_dim,
             float attention_scale) override {
+    OpTimer timer_(profile_, stream_, &prof_, "rope");
     std::span<const int32_t> bits(reinterpret_cast<const int32_t*>(inv_freq.data()), inv_freq.size());
     const float* freq = reinterpret_cast<const float*>(ints(bits));
     cuda::rope(x, ints(positions), freq, static_cast<int>(positions.size()), static_cast<int>(inv_freq.size()),
                n_heads, head_dim, attention_scale, stream_);
   }
-  void gelu_tanh(float* x, size_t n) override { cuda::activation(x, n, 0, stream_); }
-  void gelu_erf(float* x, size_t n) override { cuda::activation(x, n, 1, stream_); }
-  void relu(float* x, size_t n) override { cuda::activation(x, n, 2, stream_); }
+  void gelu_tanh(float* x, size_t n) override {
+    OpTimer timer_(profile_, stream_, &prof_, "gelu_tanh"); cuda::activation(x, n, 0, stream_); }
+  void gelu_erf(float* x, size_t n) override {
+    OpTimer timer_(profile_, stream_, &prof_, "gelu_erf"); cuda::activation(x, n, 1, stream_); }
+  void relu(float* x, size_t n) override {
+    OpTimer timer_(profile_, stream_, &prof_, "relu"); cuda::activation(x, n, 2, stream_); }
   void silu_mul(float* out, const float* gate_up, int m, int inter) override {
+    OpTimer timer_(profile_, stream_, &prof_, "silu_mul");
     cuda::silu_mul(out, gate_up, m, inter, stream_);
   }
 
   void attention(float* out, const float* q, const float* k, const float* v, std::span<const AttnSegment> segments,
                  int n_heads, int n_kv, int head_dim, float scale) override {
+    OpTimer timer_(profile_, stream_, &prof_, "attention");
     if (head_dim > 256) throw Error("the CUDA attention kernel supports head_dim up to 256, not " + std::to_string(head_dim));
     tiles_.clear();
     segs_.clear();
@@ -249,12 +303,20 @@ class CudaBackend final : public Backend {
     }
     if (spans_.empty()) spans_.push_back(0);
     const int n_tiles = static_cast<int>(tiles_.size() / 2);
-    cuda::attention(out, q, k, v, ints(tiles_), n_tiles, ints(segs_), ints(spans_), n_heads, n_kv, head_dim, scale,
-                    stream_);
+    // bf16/fp16 runs use tensor cores for prefill; fp32 runs (and decode steps, one row a tile)
+    // use the exact fp32 kernel.
+    const bool decode = rows_in(segments) < 4 * n_tiles;
+    if (wtype_ != DType::f32 && !decode && cuda::attention_tc_supported(head_dim))
+      cuda::attention_tc(out, q, k, v, ints(tiles_), n_tiles, ints(segs_), ints(spans_), n_heads, n_kv, head_dim,
+                         scale, stream_);
+    else
+      cuda::attention(out, q, k, v, ints(tiles_), n_tiles, ints(segs_), ints(spans_), n_heads, n_kv, head_dim, scale,
+                      stream_);
   }
 
   void logprob_gather(const float* logits, std::span<const int32_t> rows, std::span<const int32_t> targets, int vocab,
                       double* logprob, uint8_t* greedy) override {
+    OpTimer timer_(profile_, stream_, &prof_, "logprob_gather");
     const size_t n = targets.size();
     if (n == 0) return;
     const size_t bytes = n * (sizeof(double) + 1);
@@ -276,6 +338,7 @@ class CudaBackend final : public Backend {
   }
 
   void argmax_rows(const float* logits, int m, int vocab, int32_t* out) override {
+    OpTimer timer_(profile_, stream_, &prof_, "argmax_rows");
     if (m == 0) return;
     if (static_cast<size_t>(m) * 4 > lp_bytes_) {
       cudaStreamSynchronize(stream_);
@@ -291,6 +354,11 @@ class CudaBackend final : public Backend {
   }
 
  private:
+  static int rows_in(std::span<const AttnSegment> segments) {
+    int n = 0;
+    for (const auto& g : segments) n += g.q_len;
+    return n;
+  }
   DType type_of(const void* p) const {
     const auto it = weights_.find(p);
     return it == weights_.end() ? DType::f32 : it->second;
@@ -310,6 +378,8 @@ class CudaBackend final : public Backend {
   size_t lp_bytes_ = 0;
   IntCache cache_;
   std::vector<int32_t> tiles_, segs_, spans_;
+  bool profile_ = false;
+  std::map<std::string, std::pair<double, long>> prof_;
 };
 
 }  // namespace

@@ -126,13 +126,13 @@ __global__ void activation_kernel(float* x, size_t n, int kind) {
   }
 }
 
-__global__ void silu_mul_kernel(float* out, const float* gate_up, int m, int inter) {
-  const size_t total = static_cast<size_t>(m) * inter;
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total; i += size_t(gridDim.x) * blockDim.x) {
-    const size_t r = i / inter, c = i % inter;
-    const float g = gate_up[r * 2 * inter + c], u = gate_up[r * 2 * inter + inter + c];
-    out[i] = g / (1.0f + expf(-g)) * u;
-  }
+// grid (column blocks, rows): no 64-bit division per element.
+__global__ void silu_mul_kernel(float* out, const float* gate_up, int inter) {
+  const size_t r = blockIdx.y;
+  const float* g = gate_up + r * 2 * inter;
+  float* o = out + r * inter;
+  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < inter; c += gridDim.x * blockDim.x)
+    o[c] = g[c] / (1.0f + expf(-g[c])) * g[inter + c];
 }
 
 // Max and the first index holding it, over the block.
@@ -257,8 +257,13 @@ void activation(float* x, size_t n, int kind, cudaStream_t s) {
   if (n) activation_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n, kind);
 }
 void silu_mul(float* out, const float* gate_up, int m, int inter, cudaStream_t s) {
-  const size_t total = static_cast<size_t>(m) * inter;
-  if (total) silu_mul_kernel<<<blocks_for(total), kThreads, 0, s>>>(out, gate_up, m, inter);
+  if (!m || !inter) return;
+  for (int r0 = 0; r0 < m; r0 += 65535) {  // grid.y is at most 65535
+    const int rows = m - r0 < 65535 ? m - r0 : 65535;
+    const dim3 grid((inter + kThreads - 1) / kThreads, rows);
+    silu_mul_kernel<<<grid, kThreads, 0, s>>>(out + static_cast<size_t>(r0) * inter,
+                                              gate_up + static_cast<size_t>(r0) * 2 * inter, inter);
+  }
 }
 void logprob_gather(const float* logits, const int32_t* rows, const int32_t* targets, int n, int vocab,
                     double* logprob, uint8_t* greedy, cudaStream_t s) {

@@ -33,6 +33,11 @@ void argmax_rows(const float* logits, int m, int vocab, int32_t* out, cudaStream
 void attention(float* out, const float* q, const float* k, const float* v, const int32_t* tiles, int n_tiles,
                const int32_t* segs, const int32_t* spans, int n_heads, int n_kv, int head_dim, float scale,
                cudaStream_t s);
+// The same on tensor cores, Q/K/V/P rounded to bf16 (for bf16/fp16 runs); head_dim 32, 64 or 128.
+bool attention_tc_supported(int head_dim);
+void attention_tc(float* out, const float* q, const float* k, const float* v, const int32_t* tiles, int n_tiles,
+                  const int32_t* segs, const int32_t* spans, int n_heads, int n_kv, int head_dim, float scale,
+                  cudaStream_t s);
 constexpr int kAttnTileRows = 64;  // query rows per tile (one block per tile and head)
 
 }  // namespace lighteval::engine::cuda
