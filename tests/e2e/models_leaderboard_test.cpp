@@ -6,6 +6,7 @@
 // name, dtype and size are reported, and the offline run gives exactly the same numbers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -54,12 +55,13 @@ class ModelsLeaderboard : public ::testing::TestWithParam<std::string> {
   }
 
   // One thread: the scores do not depend on it, and ctest runs tests side by side on small machines.
-  CommandResult run(const fs::path& out, bool offline) {
+  CommandResult run(const fs::path& out, bool offline, const std::string& extra_model_args = "",
+                    const std::string& tasks = "examples/tasks/open_llm_leaderboard_tasks.txt") {
     std::string env = "OMP_NUM_THREADS=1 HF_HOME='" + hf_home_.string() + "' HF_TOKEN= HF_HUB_CACHE= HF_DATASETS_CACHE= ";
     env += offline ? "HF_HUB_OFFLINE=1 HF_ENDPOINT=http://127.0.0.1:9 "
                    : "HF_HUB_OFFLINE= HF_ENDPOINT=" + hub_->endpoint() + " ";
     return run_command(env + lighteval_binary().string() + " accelerate --model_args 'pretrained=" + GetParam() +
-                       "' --tasks examples/tasks/open_llm_leaderboard_tasks.txt --output_dir '" + out.string() +
+                       extra_model_args + "' --tasks '" + tasks + "' --output_dir '" + out.string() +
                        "' --max_samples " + std::to_string(kMaxSamples));
   }
 
@@ -140,6 +142,20 @@ TEST_P(ModelsLeaderboard, EveryTaskFromTheHubThenOffline) {
   EXPECT_EQ(res2["summary_tasks"], res1["summary_tasks"]);
   EXPECT_EQ(res2["config_general"]["model_sha"], res1["config_general"]["model_sha"]);
   EXPECT_EQ(r2.out, r1.out);
+
+  // revision=: the commit the first run recorded resolves from the cache; an unknown one is one
+  // clear error line.
+  const std::string sha = res1["config_general"]["model_sha"].get<std::string>();
+  ASSERT_EQ(sha.size(), 40u) << sha;
+  const std::string one_task = "leaderboard|winogrande|5|0";
+  const fs::path out3 = temp_dir("e2e_models_revision");
+  const CommandResult r3 = run(out3, true, ",revision=" + sha, one_task);
+  ASSERT_EQ(r3.exit_code, 0) << r3.err;
+  EXPECT_EQ(results_of(out3)["results"]["leaderboard|winogrande|5"], res1["results"]["leaderboard|winogrande|5"]);
+  const CommandResult r4 = run(temp_dir("e2e_models_bad_revision"), true, ",revision=no-such-branch", one_task);
+  EXPECT_NE(r4.exit_code, 0);
+  EXPECT_NE(r4.err.find("no-such-branch"), std::string::npos) << r4.err;
+  EXPECT_EQ(std::count(r4.err.begin(), r4.err.end(), '\n'), 1) << r4.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ModelsLeaderboard,
