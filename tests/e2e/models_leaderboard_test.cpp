@@ -56,13 +56,14 @@ class ModelsLeaderboard : public ::testing::TestWithParam<std::string> {
 
   // One thread: the scores do not depend on it, and ctest runs tests side by side on small machines.
   CommandResult run(const fs::path& out, bool offline, const std::string& extra_model_args = "",
-                    const std::string& tasks = "examples/tasks/open_llm_leaderboard_tasks.txt") {
+                    const std::string& tasks = "examples/tasks/open_llm_leaderboard_tasks.txt",
+                    const std::string& extra_flags = "") {
     std::string env = "OMP_NUM_THREADS=1 HF_HOME='" + hf_home_.string() + "' HF_TOKEN= HF_HUB_CACHE= HF_DATASETS_CACHE= ";
     env += offline ? "HF_HUB_OFFLINE=1 HF_ENDPOINT=http://127.0.0.1:9 "
                    : "HF_HUB_OFFLINE= HF_ENDPOINT=" + hub_->endpoint() + " ";
     return run_command(env + lighteval_binary().string() + " accelerate --model_args 'pretrained=" + GetParam() +
                        extra_model_args + "' --tasks '" + tasks + "' --output_dir '" + out.string() +
-                       "' --max_samples " + std::to_string(kMaxSamples));
+                       "' --max_samples " + std::to_string(kMaxSamples) + extra_flags);
   }
 
   Json results_of(const fs::path& out) {
@@ -156,6 +157,18 @@ TEST_P(ModelsLeaderboard, EveryTaskFromTheHubThenOffline) {
   EXPECT_NE(r4.exit_code, 0);
   EXPECT_NE(r4.err.find("no-such-branch"), std::string::npos) << r4.err;
   EXPECT_EQ(std::count(r4.err.begin(), r4.err.end(), '\n'), 1) << r4.err;
+
+  // --override_batch_size 1 (one sequence per forward, no prefix sharing across choices) scores
+  // the multiple-choice tasks the same.
+  const std::string mc = "leaderboard|arc:challenge|25|0,leaderboard|truthfulqa:mc|0|0";
+  const fs::path out5 = temp_dir("e2e_models_bs1");
+  const CommandResult r5 = run(out5, true, "", mc, " --override_batch_size 1");
+  ASSERT_EQ(r5.exit_code, 0) << r5.err;
+  const Json res5 = results_of(out5);
+  for (const char* key : {"leaderboard|arc:challenge|25", "leaderboard|truthfulqa:mc|0"})
+    for (const auto& [metric, value] : res1["results"][key].items())
+      EXPECT_NEAR(res5["results"][key][metric].get<double>(), value.get<double>(), 1e-6) << key << " " << metric;
+  EXPECT_EQ(res5["config_general"]["override_batch_size"], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ModelsLeaderboard,
