@@ -22,6 +22,8 @@ namespace lighteval::engine {
 constexpr long kParallelWork = 1 << 18;
 // Multiply-adds from which linear() and attention() split their GEMMs over the threads.
 constexpr long kParallelGemm = 1 << 22;
+// Up to this many rows linear() uses matrix-vector products.
+constexpr int kGemvRows = 4;
 
 // The backend's threads. Helpers block on a condition variable between jobs instead of spinning
 // (as OpenMP teams do by default): with OpenMP, idle threads spinning after every op took the
@@ -180,7 +182,11 @@ void CpuBackend::linear(float* y, const float* x, const float* w, const float* b
   const float beta = bias ? 1.0f : 0.0f;
   // Output columns split over the threads in multiples of 16; each element's reduction over k is
   // the same whatever the split or m, so results do not depend on the batch.
-  const long work = static_cast<long>(m) * n * k;
+  // Decode-sized batches (a few rows) take one matrix-vector product per row: sgemm would first copy
+  // (pack) all of W, which for m = 1-4 costs more than reading W once per row; they are
+  // memory-bound, so they split over the threads from a smaller size.
+  const bool gemv = m <= kGemvRows;
+  const long work = static_cast<long>(gemv ? 16 : m) * n * k;
   const int parts = work > kParallelGemm ? std::min(threads_, std::max(1, n / 16)) : 1;
   auto columns = [&](long t, int) {
     const int n0 = static_cast<int>(static_cast<long>(n / 16) * t / parts) * 16;
@@ -188,6 +194,12 @@ void CpuBackend::linear(float* y, const float* x, const float* w, const float* b
     if (n1 <= n0) return;
     if (bias)
       for (int i = 0; i < m; ++i) std::memcpy(y + static_cast<size_t>(i) * n + n0, bias + n0, (n1 - n0) * sizeof(float));
+    if (gemv) {
+      for (int i = 0; i < m; ++i)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, n1 - n0, k, 1.0f, w + static_cast<size_t>(n0) * k, k,
+                    x + static_cast<size_t>(i) * k, 1, beta, y + static_cast<size_t>(i) * n + n0, 1);
+      return;
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n1 - n0, k, 1.0f, x, k, w + static_cast<size_t>(n0) * k, k,
                 beta, y + n0, n);
   };
@@ -296,7 +308,7 @@ void CpuBackend::relu(float* x, size_t n) {
 void CpuBackend::attention(float* out, const float* q, const float* k, const float* v,
                            std::span<const AttnSegment> segments, int n_heads, int n_kv, int head_dim, float scale) {
   // One work item = (segment, head). Its visible keys and values (context spans, then its own
-  // rows) are gathered into contiguous scratch, then each block of up to kBlock query rows takes
+  // rows) are gathered into contiguous scratch unless they already are contiguous, then each block of up to kBlock query rows takes
   // one sgemm for the scores (Q_block K^T), a masked softmax per row, and one sgemm for P V. A
   // query's keys are the same list in the same order whatever the batch layout (shared prefix or
   // not, batch size), and each product runs over that whole list, so its result does not depend
@@ -335,6 +347,20 @@ void CpuBackend::attention(float* out, const float* q, const float* k, const flo
       const int kvh = head / group;
       const int ctx = ctx_len[w / n_heads];
       if (seg.q_len <= 0) return;
+      // Keys already contiguous in the store (a KV-cached sequence, an unshared one) are used in
+      // place; otherwise they are gathered. Either way the sgemm sees the same values in the same
+      // order.
+      int32_t expect = seg.context.empty() ? seg.kv_begin : seg.context.front().begin;
+      bool contiguous = true;
+      for (const auto& sp : seg.context) {
+        contiguous = contiguous && sp.begin == expect;
+        expect = sp.end;
+      }
+      contiguous = contiguous && seg.kv_begin == expect;
+      const int32_t first = seg.context.empty() ? seg.kv_begin : seg.context.front().begin;
+      const float* kp = contiguous ? k + static_cast<size_t>(first) * kv_stride + kvh * head_dim : keys.data();
+      const float* vp = contiguous ? v + static_cast<size_t>(first) * kv_stride + kvh * head_dim : values.data();
+      const int ld = contiguous ? kv_stride : head_dim;
       int n = 0;
       auto gather = [&](int32_t begin, int32_t end) {
         for (int32_t j = begin; j < end; ++j, ++n) {
@@ -343,15 +369,17 @@ void CpuBackend::attention(float* out, const float* q, const float* k, const flo
           std::memcpy(values.data() + static_cast<size_t>(n) * head_dim, v + src, head_dim * sizeof(float));
         }
       };
-      for (const auto& sp : seg.context) gather(sp.begin, sp.end);
-      gather(seg.kv_begin, seg.kv_begin + seg.q_len);
+      if (!contiguous) {
+        for (const auto& sp : seg.context) gather(sp.begin, sp.end);
+        gather(seg.kv_begin, seg.kv_begin + seg.q_len);
+      }
       for (int r0 = 0; r0 < seg.q_len; r0 += kBlock) {
         const int b = std::min(kBlock, seg.q_len - r0);
         const int nk = ctx + r0 + b;  // causal: the block needs keys up to its last row
         const float* qb = q + static_cast<size_t>(seg.q_begin + r0) * q_stride + head * head_dim;
         float* S = scores.data();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, nk, head_dim, scale, qb, q_stride, keys.data(),
-                    head_dim, 0.0f, S, nk);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, nk, head_dim, scale, qb, q_stride, kp, ld, 0.0f, S,
+                    nk);
         for (int i = 0; i < b; ++i) {
           float* row = S + static_cast<size_t>(i) * nk;
           const int valid = ctx + r0 + i + 1;
@@ -367,8 +395,8 @@ void CpuBackend::attention(float* out, const float* q, const float* k, const flo
           for (int j = valid; j < nk; ++j) row[j] = 0.0f;
         }
         float* ob = out + static_cast<size_t>(seg.q_begin + r0) * q_stride + head * head_dim;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, head_dim, nk, 1.0f, S, nk, values.data(), head_dim,
-                    0.0f, ob, q_stride);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, head_dim, nk, 1.0f, S, nk, vp, ld, 0.0f, ob,
+                    q_stride);
       }
   };
   if (par)

@@ -35,7 +35,10 @@ std::vector<double> linear_ref(const std::vector<float>& x, const std::vector<fl
 }
 
 TEST(CpuBackend, LinearMatchesReferenceOnAnyThreadCount) {
-  const int m = 70, k = 96, n = 1000;  // n not a multiple of 16; m*n*k above the split threshold
+  // n not a multiple of 16; sizes above the split thresholds; m = 1 and 3 take the
+  // matrix-vector path of decode steps.
+  for (const int m : {70, 3, 1}) {
+  const int k = 512, n = 1000;
   const auto x = random_vector(static_cast<size_t>(m) * k, 1);
   const auto w = random_vector(static_cast<size_t>(n) * k, 2, 0.1f);
   const auto b = random_vector(n, 3);
@@ -48,6 +51,7 @@ TEST(CpuBackend, LinearMatchesReferenceOnAnyThreadCount) {
     be.linear(y.data(), x.data(), w.data(), nullptr, m, k, n);
     const auto ref_nb = linear_ref(x, w, {}, m, k, n);
     for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref_nb[i], 1e-4 * (1 + std::abs(ref_nb[i])));
+  }
   }
 }
 
