@@ -51,13 +51,14 @@ void Transformer::load_llama() {
       weights_->load_f32_into(resolve(p + "mlp.up_proj.weight"), {I, H}, L.w_up.get() + I * H);
       n_params_ += static_cast<size_t>(2 * I * H);
     } else {
-      const auto gate = weights_->load_f32(resolve(p + "mlp.gate_proj.weight"), {I, H});
-      const auto up = weights_->load_f32(resolve(p + "mlp.up_proj.weight"), {I, H});
-      std::vector<float> gu(gate.size() * 2);
-      std::memcpy(gu.data(), gate.data(), gate.size() * sizeof(float));
-      std::memcpy(gu.data() + gate.size(), up.data(), up.size() * sizeof(float));
-      n_params_ += gu.size();
-      L.w_up = upload_weight(gu);
+      // Both halves converted into the reused host staging buffer, then one upload.
+      const size_t n = static_cast<size_t>(2 * I * H);
+      if (staging_.size() < n) staging_.resize(n);
+      weights_->load_f32_into(resolve(p + "mlp.gate_proj.weight"), {I, H}, staging_.data());
+      weights_->load_f32_into(resolve(p + "mlp.up_proj.weight"), {I, H}, staging_.data() + I * H);
+      n_params_ += n;
+      L.w_up = DeviceBuffer::weight(be_, n);
+      be_.upload_weight(L.w_up.get(), staging_.data(), n);
     }
     if (cfg_.mlp_bias) {
       const auto gb = weights_->load_f32(resolve(p + "mlp.gate_proj.bias"), {I});

@@ -18,6 +18,7 @@ Transformer::Transformer(ModelConfig config, engine::Backend& backend, const for
   else
     load_llama();
   weights_ = nullptr;
+  staging_ = {};
 }
 
 std::string Transformer::resolve(const std::string& name) const {
@@ -46,7 +47,12 @@ DeviceBuffer Transformer::load_weight(const std::string& name, const std::vector
   size_t n = 1;
   for (int64_t d : shape) n *= static_cast<size_t>(d);
   n_params_ += n;
-  return upload_weight(weights_->load_f32(resolve(name), shape));
+  // Converted into one reused host buffer (no fresh pages per tensor), then uploaded.
+  if (staging_.size() < n) staging_.resize(n);
+  weights_->load_f32_into(resolve(name), shape, staging_.data());
+  DeviceBuffer buf = DeviceBuffer::weight(be_, n);
+  be_.upload_weight(buf.get(), staging_.data(), n);
+  return buf;
 }
 
 void Transformer::require(const std::string& name, const std::vector<int64_t>& shape) const {

@@ -71,6 +71,7 @@ class Transformer final : public engine::LanguageModel {
   // Rows per MLP chunk: kMlpChunkRows on the CPU (small buffers); unchunked on a GPU, where
   // bigger GEMMs run nearer the tensor cores' peak and memory is sized up front.
   int mlp_chunk_ = kMlpChunkRows;
+  std::vector<float> staging_;  // host conversion buffer while loading onto a device
   std::string prefix_;                                       // "", "model." or "transformer."
   size_t n_params_ = 0;
 

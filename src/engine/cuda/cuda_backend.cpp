@@ -137,7 +137,11 @@ class CudaBackend final : public Backend {
     cudaStreamSynchronize(stream_);
     cudaFree(dev_lp_);
     if (scratch_) cudaFree(scratch_);
-    if (staging_) cudaFree(staging_);
+    if (staging_) {
+      cudaFree(staging_);
+      cudaFreeHost(pinned_);
+      for (auto& e : staged_) cudaEventDestroy(e);
+    }
     cublasDestroy(blas_);
     cudaStreamDestroy(stream_);
   }
@@ -190,14 +194,25 @@ class CudaBackend final : public Backend {
   void upload_weight(float* dst, const float* src, size_t n) override {
     const DType t = type_of(dst);
     if (t == DType::f32) return upload(dst, src, n);
-    // fp32 through a device staging buffer, converted there (round to nearest even).
-    constexpr size_t kChunk = size_t(1) << 24;
-    if (!staging_) check(cudaMalloc(&staging_, kChunk * 4), "cudaMalloc");
-    for (size_t off = 0; off < n; off += kChunk) {
+    // fp32 through pinned host buffers and device staging buffers, double-buffered so the host
+    // copy of one chunk overlaps the transfer and conversion of the previous one; converted on
+    // the device (round to nearest even).
+    constexpr size_t kChunk = size_t(1) << 23;
+    if (!staging_) {
+      check(cudaMalloc(&staging_, 2 * kChunk * 4), "cudaMalloc");
+      check(cudaMallocHost(&pinned_, 2 * kChunk * 4), "cudaMallocHost");
+      for (auto& e : staged_) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+    }
+    int b = 0;
+    for (size_t off = 0; off < n; off += kChunk, b ^= 1) {
       const size_t c = std::min(kChunk, n - off);
-      check(cudaMemcpyAsync(staging_, src + off, c * 4, cudaMemcpyHostToDevice, stream_), "upload_weight");
-      cuda::convert_from_f32(static_cast<char*>(static_cast<void*>(dst)) + off * 2, dtype_code(t), staging_, c,
-                             stream_);
+      check(cudaEventSynchronize(staged_[b]), "upload_weight");  // buffer b's last chunk is consumed
+      std::memcpy(pinned_ + b * kChunk, src + off, c * 4);
+      check(cudaMemcpyAsync(staging_ + b * kChunk, pinned_ + b * kChunk, c * 4, cudaMemcpyHostToDevice, stream_),
+            "upload_weight");
+      cuda::convert_from_f32(static_cast<char*>(static_cast<void*>(dst)) + off * 2, dtype_code(t), staging_ + b * kChunk,
+                             c, stream_);
+      check(cudaEventRecord(staged_[b], stream_), "upload_weight");
     }
     check(cudaStreamSynchronize(stream_), "upload_weight");
     check(cudaGetLastError(), "convert");
@@ -374,6 +389,8 @@ class CudaBackend final : public Backend {
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
   float* staging_ = nullptr;
+  float* pinned_ = nullptr;
+  cudaEvent_t staged_[2] = {nullptr, nullptr};
   void* dev_lp_ = nullptr;
   size_t lp_bytes_ = 0;
   IntCache cache_;
