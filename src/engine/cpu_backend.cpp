@@ -328,20 +328,18 @@ void CpuBackend::attention(float* out, const float* q, const float* k, const flo
   const int q_stride = n_heads * head_dim;
   const int kv_stride = n_kv * head_dim;
   const long total = static_cast<long>(segments.size()) * n_heads;
-  struct Scratch {
-    std::vector<float> scores, keys, values;
-  };
   const bool par = work > 2 * kParallelGemm && total > 1;
-  std::vector<Scratch> scratch(par ? threads_ : 1);
-  for (auto& sc : scratch) {
-    sc.scores.resize(static_cast<size_t>(kBlock) * max_keys);
-    sc.keys.resize(max_keys * head_dim);
-    sc.values.resize(max_keys * head_dim);
+  const size_t used = par ? static_cast<size_t>(threads_) : 1;
+  if (attn_scratch_.size() < 3 * used) attn_scratch_.resize(3 * used);
+  for (size_t t = 0; t < used; ++t) {
+    const size_t need[3] = {static_cast<size_t>(kBlock) * max_keys, max_keys * head_dim, max_keys * head_dim};
+    for (int i = 0; i < 3; ++i)
+      if (attn_scratch_[3 * t + i].size() < need[i]) attn_scratch_[3 * t + i].resize(need[i]);
   }
   auto item = [&](long w, int thread) {
-      std::vector<float>& scores = scratch[thread].scores;
-      std::vector<float>& keys = scratch[thread].keys;
-      std::vector<float>& values = scratch[thread].values;
+      std::vector<float>& scores = attn_scratch_[3 * thread];
+      std::vector<float>& keys = attn_scratch_[3 * thread + 1];
+      std::vector<float>& values = attn_scratch_[3 * thread + 2];
       const AttnSegment& seg = segments[w / n_heads];
       const int head = static_cast<int>(w % n_heads);
       const int kvh = head / group;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/backend.h"
 
@@ -53,6 +54,9 @@ class CpuBackend final : public Backend {
 
   int threads_;
   std::unique_ptr<Pool> pool_;
+  // attention()'s per-thread scores / keys / values, kept between calls (grown, never shrunk) so a
+  // decode step does not allocate and clear them once per layer.
+  std::vector<std::vector<float>> attn_scratch_;
   // Large buffers (weights, activations) are their own anonymous mappings, so freeing one returns
   // its memory to the OS at once and weights never sit between freed temporaries in the malloc heap
   // (which kept ~15% of a checkpoint's size resident after loading). Size of each, for munmap.
