@@ -10,7 +10,8 @@
 #               identical) and CUDA bf16, through `lighteval accelerate` and the mock Hub;
 #       bench:  scripts/bench_gpu.py (prefill throughput/MFU vs transformers, end-to-end runs);
 #               bench:small (GPT-2, SmolLM, Qwen2 shapes; TruthfulQA) or bench:8b (Llama-3-8B shape; MMLU).
-#       Default: tests parity.
+#       Default: tests parity. One device command may run 10 minutes: `tests bench:8b` and
+#       `parity bench:small` each fit (about 6 and 2.5 minutes on an H100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARRY=.carry/cuda
@@ -18,8 +19,11 @@ case "${1:-}" in
   prepare)
     BUILD_DIR="${BUILD_DIR:-build-cuda}"
     SHARED="${SHARED:-../shared}"
+    [ -f "$BUILD_DIR/CMakeCache.txt" ] || cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+    grep -q '^CMAKE_CUDA_FLAGS:' "$BUILD_DIR/CMakeCache.txt" ||
+      { echo "gpu-check.sh: $BUILD_DIR has no CUDA (nvcc not found at configure time)" >&2; exit 1; }
     cmake --build "$BUILD_DIR" -j2 --target cuda_engine_tests lighteval mock_hub_server cuda_prefill_bench
-    rm -rf "$CARRY" && mkdir -p "$CARRY/bin" "$CARRY/pack/lib" "$CARRY/shared/assets/hub"
+    rm -rf "$CARRY" && mkdir -p "$CARRY/pack/lib" "$CARRY/shared/assets/hub"
     cp "$BUILD_DIR/tests/engine/cuda_engine_tests" "$BUILD_DIR/src/cli/lighteval" \
        "$BUILD_DIR/tests/hub/mockhub/mock_hub_server" "$BUILD_DIR/bench/cuda_prefill_bench" "$CARRY/pack/"
     for b in "$CARRY"/pack/*; do
