@@ -47,6 +47,16 @@ std::string html_escape(const std::string& s) {
 }
 
 // printf-style formatting: `"%s and %d" % (a, b)` and the `format` filter.
+// snprintf into a string of the exact length (width and precision can exceed any fixed buffer).
+template <class T>
+std::string c_format(const std::string& spec, T x) {
+  const int n = std::snprintf(nullptr, 0, spec.c_str(), x);
+  if (n < 0) throw TemplateError("invalid format '" + spec + "'");
+  std::string s(static_cast<size_t>(n), '\0');
+  std::snprintf(s.data(), s.size() + 1, spec.c_str(), x);
+  return s;
+}
+
 std::string percent_format(const std::string& fmt, const List& args) {
   std::string out;
   size_t ai = 0;
@@ -60,30 +70,47 @@ std::string percent_format(const std::string& fmt, const List& args) {
       out += '%';
       continue;
     }
+    // Python's spec: flags, width, '.' precision. Parsed strictly so that only a valid C spec
+    // reaches snprintf (a NUL byte, which strchr matches as the terminator, or a second '.' did);
+    // width and precision are bounded to 5 digits so the output is.
     std::string spec = "%";
-    while (i < fmt.size() && std::strchr("-+ #0123456789.", fmt[i])) spec += fmt[i++];
+    while (i < fmt.size() && fmt[i] != '\0' && std::strchr("-+ #0", fmt[i])) spec += fmt[i++];
+    const auto digits = [&] {
+      const size_t start = i;
+      while (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') spec += fmt[i++];
+      if (i - start > 5) throw TemplateError("format width or precision too large");
+    };
+    digits();
+    if (i < fmt.size() && fmt[i] == '.') {
+      spec += fmt[i++];
+      digits();
+    }
     if (i >= fmt.size()) throw TemplateError("incomplete format");
     char conv = fmt[i];
     if (ai >= args.size()) throw TemplateError("not enough arguments for format string");
     const Value& v = args[ai++];
-    char buf[512];
     if (conv == 's' || conv == 'r') {
       std::string s = conv == 's' ? py_str(v) : py_repr(v);
       if (spec == "%") out += s;
-      else {
-        std::snprintf(buf, sizeof buf, (spec + "s").c_str(), s.c_str());
-        out += buf;
-      }
+      else out += c_format(spec + "s", s.c_str());
     } else if (conv == 'd' || conv == 'i') {
       if (!v.is_number()) throw TemplateError("%d format: a real number is required, not " + type_name(v));
-      std::int64_t n = v.is_float() ? static_cast<std::int64_t>(v.as_float()) : v.as_int();
-      std::snprintf(buf, sizeof buf, (spec + "lld").c_str(), static_cast<long long>(n));
-      out += buf;
-    } else if (std::strchr("feEgGxXo", conv)) {
+      std::int64_t n = 0;
+      if (v.is_float()) {
+        // No big integers here: a float beyond int64 is an error (casting it would be undefined).
+        const double d = v.as_float();
+        if (!(std::fabs(d) < 9.2e18)) throw TemplateError("%d format: the number is too large");
+        n = static_cast<std::int64_t>(d);
+      } else {
+        n = v.as_int();
+      }
+      out += c_format(spec + "lld", static_cast<long long>(n));
+    } else if (conv != '\0' && std::strchr("feEgGxXo", conv)) {
       if (!v.is_number()) throw TemplateError("must be real number, not " + type_name(v));
-      if (std::strchr("xXo", conv)) std::snprintf(buf, sizeof buf, (spec + "ll" + conv).c_str(), static_cast<long long>(v.as_int()));
-      else std::snprintf(buf, sizeof buf, (spec + conv).c_str(), v.as_float());
-      out += buf;
+      if (std::strchr("xXo", conv) && v.is_float())  // Python: TypeError, as_int() would read no int
+        throw TemplateError(std::string("%") + conv + " format: an integer is required, not float");
+      if (std::strchr("xXo", conv)) out += c_format(spec + "ll" + conv, static_cast<long long>(v.as_int()));
+      else out += c_format(spec + conv, v.as_float());
     } else {
       throw TemplateError(std::string("unsupported format character '") + conv + "'");
     }
