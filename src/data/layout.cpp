@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <regex>
 #include <set>
@@ -98,8 +99,11 @@ bool parquet_export_layout(const std::vector<std::string>& files, DatasetLayout&
     if (split.rfind("partial-", 0) == 0) split = split.substr(8);
     std::smatch pm;
     if (std::regex_match(split, pm, part_re)) {
-      split = pm[1];
-      part = std::stoi(pm[2]);
+      // Both groups are read before `split` is reassigned: pm points into its buffer. A part number
+      // past int's range sorts last instead of escaping as std::out_of_range.
+      std::string base = pm[1], digits = pm[2];
+      split = std::move(base);
+      part = digits.size() > 9 ? std::numeric_limits<int>::max() : std::stoi(digits);
     }
     if (!found.count(config)) config_order.push_back(config);
     found[config][split].emplace_back(part, shard, f);
