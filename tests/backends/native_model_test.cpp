@@ -208,6 +208,29 @@ TEST(NativeModelArgs, TokenizerAndSubfolder) {
   EXPECT_NE(error_of(c).find("nope"), std::string::npos);
 }
 
+TEST(NativeModelArgs, GenerationConfigEosOfTheModelFolder) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  NativeModelConfig plain;
+  plain.pretrained = stories().string();
+  GenerationRequest r;
+  r.generation_size = 20;
+  const auto free_run = make_native_model(plain)->greedy_until(std::span<const GenerationRequest>(&r, 1));
+  const auto& tokens = free_run[0].output_tokens[0];
+  ASSERT_EQ(tokens.size(), 20u);
+  // The model folder's generation_config.json lists the 4th generated token as a second EOS; the
+  // tokenizer comes from elsewhere (its folder's files say only EOS 2).
+  const auto dir = testing::temp_dir("native_generation_eos");
+  copy_files(stories(), dir, {"config.json", "model.safetensors"});
+  const int32_t stop = tokens[3];
+  ASSERT_EQ(std::find(tokens.begin(), tokens.begin() + 3, stop), tokens.begin() + 3) << "pick a token not seen earlier";
+  std::ofstream(dir / "generation_config.json") << Json{{"bos_token_id", 1}, {"eos_token_id", {2, stop}}}.dump();
+  NativeModelConfig c;
+  c.pretrained = dir.string();
+  c.tokenizer = stories().string();
+  const auto out = make_native_model(c)->greedy_until(std::span<const GenerationRequest>(&r, 1));
+  EXPECT_EQ(out[0].output_tokens[0], std::vector<int32_t>(tokens.begin(), tokens.begin() + 4));
+}
+
 TEST(NativeModelArgs, MaxLengthAndSpecialTokens) {
   LIGHTEVAL_REQUIRE_SHARED();
   NativeModelConfig c;
