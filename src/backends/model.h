@@ -60,7 +60,7 @@ struct RollingResponse {
 struct GenerationRequest {
   std::string context;
   std::vector<std::string> stop_sequences;
-  std::optional<int> generation_size;  // max new tokens; nullopt = up to max_length
+  std::optional<int> generation_size;  // max new tokens; nullopt = the backend's max_gen_toks
   int num_samples = 1;
 };
 struct GenerationResponse {
