@@ -26,6 +26,7 @@ case "${1:-}" in
     rm -rf "$CARRY" && mkdir -p "$CARRY/pack/lib" "$CARRY/shared/assets/hub"
     cp "$BUILD_DIR/tests/engine/cuda_engine_tests" "$BUILD_DIR/src/cli/lighteval" \
        "$BUILD_DIR/tests/hub/mockhub/mock_hub_server" "$BUILD_DIR/bench/cuda_prefill_bench" "$CARRY/pack/"
+    cp "$BUILD_DIR/lib/lighteval/liblighteval_cuda.so" "$CARRY/pack/"  # the CUDA backend plugin
     for b in "$CARRY"/pack/*; do
       [ -f "$b" ] || continue
       ldd "$b" | awk '/=> \//{print $3}' |
@@ -47,6 +48,7 @@ case "${1:-}" in
     CUBLAS_DIR="$(dirname "$(find /usr/local/cuda*/ /usr/lib /opt -name 'libcublasLt.so.13*' 2>/dev/null | head -1)")"
     export LD_LIBRARY_PATH="$BIN/lib:$CUBLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     export LIGHTEVAL_SHARED_DIR="$PWD/$CARRY/shared"
+    export LIGHTEVAL_CUDA_PLUGIN="$BIN/liblighteval_cuda.so"
     # The test binaries name the source tree by the path they were built in; point it here.
     SRC_BUILT="$(cat "$CARRY/source_dir")"
     if [ -n "$SRC_BUILT" ] && [ ! -e "$SRC_BUILT" ]; then mkdir -p "$(dirname "$SRC_BUILT")" && ln -s "$PWD" "$SRC_BUILT"; fi

@@ -404,3 +404,8 @@ class CudaBackend final : public Backend {
 std::unique_ptr<Backend> make_cuda_backend(int index) { return std::make_unique<CudaBackend>(index); }
 
 }  // namespace lighteval::engine
+
+// The plugin's entry point, looked up by engine/backend.cpp with dlsym (see cuda_backend.h).
+extern "C" __attribute__((visibility("default"))) lighteval::engine::Backend* lighteval_cuda_backend_create(int index) {
+  return lighteval::engine::make_cuda_backend(index).release();
+}

@@ -18,3 +18,9 @@ namespace lighteval::engine {
 std::unique_ptr<Backend> make_cuda_backend(int index);
 
 }  // namespace lighteval::engine
+
+// This folder is built as a plugin, liblighteval_cuda.so, that make_backend("cuda") loads on
+// demand: a CPU run never maps CUDA or cuBLAS (about 200 MiB of resident memory), and a binary
+// built with CUDA still starts on a machine without it. The plugin exports one C symbol, which
+// returns a new backend (owned by the caller) or throws lighteval::Error like make_cuda_backend.
+extern "C" lighteval::engine::Backend* lighteval_cuda_backend_create(int index);
