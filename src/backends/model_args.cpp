@@ -78,12 +78,12 @@ std::string parse_dtype(const std::string& key, const std::string& value) {
 }
 
 std::string parse_device(const std::string& key, const std::string& value) {
-  if (value == "cpu" || value == "cuda") return value;
+  if (value == "auto" || value == "cpu" || value == "cuda") return value;
   if (value.rfind("cuda:", 0) == 0) {
     parse_int(key, value.substr(5), 0, "cpu, cuda or cuda:N");
     return value;
   }
-  bad_value(key, value, "cpu, cuda or cuda:N");
+  bad_value(key, value, "auto, cpu, cuda or cuda:N");
 }
 
 using Setter = std::function<void(ModelArgs&, const std::string& key, const std::string& value)>;

@@ -18,7 +18,7 @@ struct NativeModelConfig {
   int max_gen_toks = 256;
   bool add_special_tokens = true;
   std::string dtype = "auto";              // auto | float32 | bfloat16 | float16
-  std::string device = "cpu";              // cpu | cuda | cuda:N
+  std::string device = "auto";             // auto (cuda when usable, else cpu) | cpu | cuda | cuda:N
   std::optional<int> batch_size;           // sequences per batch cap (--override_batch_size); nullopt = automatic
   std::optional<bool> multichoice_continuations_start_space;
   bool pairwise_tokenization = false;

@@ -2,6 +2,7 @@
 
 #include "engine/cpu_backend.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #ifdef LIGHTEVAL_HAVE_CUDA
 #include <dlfcn.h>
@@ -69,9 +70,19 @@ const char* dtype_name(DType t) {
 
 std::unique_ptr<Backend> make_backend(const std::string& device, int num_threads) {
   if (device == "cpu") return std::make_unique<CpuBackend>(num_threads);
+  if (device == "auto") {
+#ifdef LIGHTEVAL_HAVE_CUDA
+    try {
+      return make_backend("cuda", num_threads);
+    } catch (const Error& e) {
+      log::info("no usable CUDA device ({}); running on the CPU", e.what());
+    }
+#endif
+    return std::make_unique<CpuBackend>(num_threads);
+  }
   if (device == "cuda" || device.rfind("cuda:", 0) == 0) {
     int index = 0;
-    if (device.size() > 5) {
+    if (device != "cuda") {  // "cuda:N"
       const std::string num = device.substr(5);
       if (num.empty() || num.size() > 3 || num.find_first_not_of("0123456789") != std::string::npos)
         throw UsageError("device '" + device + "' is not valid (use cuda or cuda:N with N a device index)");
@@ -84,7 +95,7 @@ std::unique_ptr<Backend> make_backend(const std::string& device, int num_threads
     throw UsageError("device=" + device + ": this build has no CUDA support; rebuild with nvcc on PATH or use device=cpu");
 #endif
   }
-  throw UsageError("unknown device '" + device + "' in --model_args (use cpu, cuda or cuda:N)");
+  throw UsageError("unknown device '" + device + "' in --model_args (use auto, cpu, cuda or cuda:N)");
 }
 
 }  // namespace lighteval::engine

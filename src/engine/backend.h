@@ -97,8 +97,8 @@ class Backend {
   virtual void argmax_rows(const float* logits, int m, int vocab, int32_t* out) = 0;
 };
 
-// "cpu" -> CpuBackend; "cuda"/"cuda:N" -> the CUDA backend on device N (a clear error when this
-// build has no CUDA or no device is visible).
+// "auto" -> CUDA device 0 when the build has CUDA and a device is usable, else the CPU; "cpu" -> CpuBackend;
+// "cuda"/"cuda:N" -> the CUDA plugin (one clear error when it cannot be used).
 std::unique_ptr<Backend> make_backend(const std::string& device, int num_threads = 0);
 
 // RAII device memory.
