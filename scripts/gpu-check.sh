@@ -30,7 +30,7 @@ case "${1:-}" in
     for b in "$CARRY"/pack/*; do
       [ -f "$b" ] || continue
       ldd "$b" | awk '/=> \//{print $3}' |
-        grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux|libcublas|libcublasLt|libstdc\+\+|libgcc_s)[.-]' |
+        { grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux|libcublas|libcublasLt|libstdc\+\+|libgcc_s)[.-]' || true; } |
         while read -r lib; do cp -L "$lib" "$CARRY/pack/lib/"; done
     done
     tar -C "$CARRY/pack" -cJf "$CARRY/pack.tar.xz" . && rm -rf "$CARRY/pack"
