@@ -139,6 +139,9 @@ class NativeModel final : public Model {
     return tokenizer_->encode(text, cfg_.add_special_tokens).size();
   }
   std::optional<int> max_length() const override { return max_length_; }
+  std::optional<std::string> prepended_bos_token() const override {
+    return prepended_bos(*tokenizer_, cfg_.add_special_tokens);
+  }
   std::optional<std::string> apply_chat_template(const Json& messages, bool add_generation_prompt) const override {
     if (!tokenizer_->chat_template()) return std::nullopt;
     return tokenizer_->apply_chat_template(messages, add_generation_prompt);

@@ -89,4 +89,13 @@ std::string apply_start_space(const std::string& choice, int mode) {
   return choice;
 }
 
+std::optional<std::string> prepended_bos(const tokenizer::Tokenizer& tok, bool add_special_tokens) {
+  if (!add_special_tokens) return std::nullopt;
+  const std::optional<int32_t> bos_id = tok.bos_token_id();
+  if (!bos_id) return std::nullopt;
+  const std::vector<int32_t> ids = tok.encode("", true);
+  if (ids.empty() || ids.front() != *bos_id) return std::nullopt;
+  return tok.bos_token();
+}
+
 }  // namespace lighteval::backends

@@ -7,9 +7,17 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <optional>
 #include <vector>
 
+#include "tokenizer/tokenizer.h"
+
 namespace lighteval::backends {
+
+// The BOS text encoding puts in front of every context (Model::prepended_bos_token): nullopt when
+// add_special_tokens is off, the tokenizer has no BOS, or encoding "" does not start with it
+// (GPT-2, Qwen: nothing is prepended). The pipeline uses it to give chat-templated prompts one BOS.
+std::optional<std::string> prepended_bos(const tokenizer::Tokenizer& tok, bool add_special_tokens);
 
 // Number of trailing bytes of `s` that Python's str.rstrip() would remove (Unicode whitespace,
 // UTF-8 encoded).
