@@ -299,9 +299,9 @@ class NativeModel final : public Model {
   void size_for_host(const model::ModelConfig& mc) {
     const double weights = static_cast<double>(model_->parameter_count()) * sizeof(float);
     const double row = static_cast<double>(model_->activation_bytes(4096)) / 4096 + 8.0 * model_->kv_dim();
-    score_opt_.max_batch_tokens = static_cast<int>(std::clamp(0.10 * weights / row, 512.0, 4096.0));
+    score_opt_.max_batch_tokens = static_cast<int>(std::clamp(0.07 * weights / row, 512.0, 4096.0));
     score_opt_.max_logit_rows =
-        static_cast<int>(std::clamp(0.05 * weights / (4.0 * mc.vocab_size), 16.0, 1024.0));
+        static_cast<int>(std::clamp(0.03 * weights / (4.0 * mc.vocab_size), 16.0, 1024.0));
     const double kv_row = 8.0 * model_->kv_dim() * mc.n_layers;
     gen_batch_tokens_ = std::max(max_length_, static_cast<int>(std::clamp(0.5 * weights / kv_row, 256.0, 8192.0)));
     log::info("cpu: weights {:.0f} MiB; scoring batches of {} tokens (KV {:.0f} MiB, activations {:.0f} MiB, logits "

@@ -72,10 +72,17 @@ std::unique_ptr<Backend> make_backend(const std::string& device, int num_threads
   if (device == "cpu") return std::make_unique<CpuBackend>(num_threads);
   if (device == "auto") {
 #ifdef LIGHTEVAL_HAVE_CUDA
-    try {
-      return make_backend("cuda", num_threads);
-    } catch (const Error& e) {
-      log::info("no usable CUDA device ({}); running on the CPU", e.what());
+    // Loading the plugin maps CUDA and cuBLAS (~200 MiB resident) for good: only try it where an
+    // NVIDIA driver is installed and devices are not hidden.
+    const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+    const bool hidden = visible && (std::string(visible).empty() || std::string(visible) == "-1");
+    std::error_code ec;
+    if (!hidden && std::filesystem::exists("/dev/nvidiactl", ec)) {
+      try {
+        return make_backend("cuda", num_threads);
+      } catch (const Error& e) {
+        log::info("no usable CUDA device ({}); running on the CPU", e.what());
+      }
     }
 #endif
     return std::make_unique<CpuBackend>(num_threads);
