@@ -95,6 +95,15 @@ class Backend {
                               int vocab, double* logprob, uint8_t* greedy) = 0;
   // Index of the first maximum of each row (host).
   virtual void argmax_rows(const float* logits, int m, int vocab, int32_t* out) = 0;
+
+  // LM head padding. A model rounds its head's row count (the vocabulary) up to a multiple of
+  // vocab_multiple(), with zero rows past the vocabulary, so the head GEMM's N is tile-aligned
+  // (CUDA: 128, GPT-2's 50257 -> 50304; the CPU: 1, no padding). The logits rows are then the
+  // padded width apart, which the model declares with set_logits_stride(): logprob_gather and
+  // argmax_rows on that buffer read only the first `vocab` columns of each row, so the padded
+  // columns never take part. The declaration is forgotten when the buffer is freed.
+  virtual int vocab_multiple() const { return 1; }
+  virtual void set_logits_stride(const float* logits, int stride) {}
 };
 
 // "auto" -> CUDA device 0 when the build has CUDA and a device is usable, else the CPU; "cpu" -> CpuBackend;

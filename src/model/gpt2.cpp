@@ -11,16 +11,16 @@ namespace lighteval::model {
 using engine::DeviceBuffer;
 
 void Transformer::load_gpt2() {
-  const int64_t H = cfg_.hidden_size, V = cfg_.vocab_size, I = cfg_.intermediate_size;
+  const int64_t H = cfg_.hidden_size, I = cfg_.intermediate_size;
   prefix_ = weights_->contains("transformer.wte.weight") ? "transformer." : "";
-  embed_ = load_weight("wte.weight", {V, H});
+  embed_ = load_vocab_table("wte.weight", H);  // also the LM head when tied
   pos_embed_ = load("wpe.weight", {cfg_.max_position_embeddings, H});
   norm_w_ = load("ln_f.weight", {H});
   norm_b_ = load("ln_f.bias", {H});
   if (!cfg_.tie_word_embeddings) {
     if (!weights_->contains("lm_head.weight"))
       throw Error("tie_word_embeddings is false but lm_head.weight is missing from " + weights_->label());
-    lm_head_ = load_weight("lm_head.weight", {V, H});
+    lm_head_ = load_vocab_table("lm_head.weight", H);
   }
   layers_.resize(cfg_.n_layers);
   for (int l = 0; l < cfg_.n_layers; ++l) {

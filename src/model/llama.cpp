@@ -12,10 +12,10 @@ namespace lighteval::model {
 using engine::DeviceBuffer;
 
 void Transformer::load_llama() {
-  const int64_t H = cfg_.hidden_size, V = cfg_.vocab_size, I = cfg_.intermediate_size;
+  const int64_t H = cfg_.hidden_size, I = cfg_.intermediate_size;
   const int64_t qd = static_cast<int64_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
   prefix_ = "model.";
-  embed_ = load_weight("embed_tokens.weight", {V, H});
+  embed_ = load_vocab_table("embed_tokens.weight", H);  // also the LM head when tied
   norm_w_ = load("norm.weight", {H});
   // An untied head needs lm_head.weight; a tied one uses the embeddings (transformers also ties
   // when the file has no lm_head at all).
@@ -24,7 +24,7 @@ void Transformer::load_llama() {
       throw Error("tensor 'lm_head.weight' is missing from checkpoint " + weights_->label() +
                   " and tie_word_embeddings is false (the weights do not match config.json)");
     if (!cfg_.tie_word_embeddings) {
-      lm_head_ = load_weight("lm_head.weight", {V, H});
+      lm_head_ = load_vocab_table("lm_head.weight", H);
     }
   }
   layers_.resize(cfg_.n_layers);

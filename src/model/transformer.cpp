@@ -55,6 +55,25 @@ DeviceBuffer Transformer::load_weight(const std::string& name, const std::vector
   return buf;
 }
 
+int Transformer::head_rows() const {
+  const int mult = std::max(1, be_.vocab_multiple());
+  return (cfg_.vocab_size + mult - 1) / mult * mult;
+}
+
+DeviceBuffer Transformer::load_vocab_table(const std::string& name, int64_t hidden) {
+  const int64_t V = cfg_.vocab_size, rows = head_rows();
+  if (rows == V || be_.device() == engine::Device::cpu) return load_weight(name, {V, hidden});
+  require(name, {V, hidden});  // checked before the padded size is allocated
+  const size_t n = static_cast<size_t>(V) * hidden, padded = static_cast<size_t>(rows) * hidden;
+  n_params_ += n;
+  if (staging_.size() < padded) staging_.resize(padded);
+  weights_->load_f32_into(resolve(name), {V, hidden}, staging_.data());
+  std::fill(staging_.begin() + n, staging_.begin() + padded, 0.0f);  // the padded rows are zero
+  DeviceBuffer buf = DeviceBuffer::weight(be_, padded);
+  be_.upload_weight(buf.get(), staging_.data(), padded);
+  return buf;
+}
+
 void Transformer::require(const std::string& name, const std::vector<int64_t>& shape) const {
   const std::string key = resolve(name);
   if (!weights_->contains(key) || weights_->info(key).shape != shape)
@@ -172,7 +191,11 @@ void Transformer::forward(const engine::ForwardBatch& b, engine::KvCache& kv, De
   // Final norm and LM head only on the rows whose logits are wanted.
   const int n_out = static_cast<int>(b.output_rows.size());
   out_h_.ensure(be_, static_cast<size_t>(std::max(n_out, 1)) * H);
-  logits.ensure(be_, static_cast<size_t>(std::max(n_out, 1)) * V);
+  // The head GEMM runs over the padded rows (a tile-aligned N); each logits row is head_rows()
+  // wide and the padded columns are never read.
+  const int Vp = head_rows();
+  logits.ensure(be_, static_cast<size_t>(std::max(n_out, 1)) * Vp);
+  if (Vp != V) be_.set_logits_stride(logits.get(), Vp);
   if (n_out == 0) return;
   be_.gather_rows(h_.get(), x_.get(), b.output_rows, H);
   if (cfg_.family == Family::gpt2)
@@ -180,7 +203,7 @@ void Transformer::forward(const engine::ForwardBatch& b, engine::KvCache& kv, De
   else
     be_.rms_norm(out_h_.get(), h_.get(), norm_w_.get(), n_out, H, static_cast<float>(cfg_.norm_eps));
   const float* head = lm_head_.get() ? lm_head_.get() : embed_.get();
-  be_.linear(logits.get(), out_h_.get(), head, nullptr, n_out, H, V);
+  be_.linear(logits.get(), out_h_.get(), head, nullptr, n_out, H, Vp);
 }
 
 std::unique_ptr<Transformer> load_transformer(const std::string& model_dir, engine::Backend& backend) {

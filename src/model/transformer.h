@@ -50,6 +50,12 @@ class Transformer final : public engine::LanguageModel {
   // A weight matrix (the `w` of a linear layer, or an embedding table): stored in the backend's
   // weight dtype (bf16/fp16 on CUDA when asked; fp32 on the CPU).
   engine::DeviceBuffer load_weight(const std::string& name, const std::vector<int64_t>& shape);
+  // An embedding / LM head table [vocab_size, H] with its rows padded to head_rows() by zero rows
+  // (the backend's vocab_multiple(); no padding on the CPU).
+  engine::DeviceBuffer load_vocab_table(const std::string& name, int64_t hidden);
+  // Rows of the LM head and width of a logits row: vocab_size rounded up to the backend's
+  // vocab_multiple(). Columns past vocab_size are never read (Backend::set_logits_stride).
+  int head_rows() const;
   // A Conv1D weight stored [in, out], uploaded transposed as an nn.Linear weight [out, in].
   engine::DeviceBuffer load_conv1d(const std::string& name, int64_t in, int64_t out);
   engine::DeviceBuffer upload(const std::vector<float>& host);

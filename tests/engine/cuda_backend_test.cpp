@@ -9,6 +9,7 @@
 // bf16 within 0.15 nats per token of the fp32 reference.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -258,6 +259,104 @@ TEST(CudaOps, LogprobGatherAndArgmaxMatchCpu) {
   EXPECT_EQ(ag[2], 100);
   EXPECT_EQ(gg[1], 1);
   EXPECT_EQ(gg[2], 0);
+}
+
+// A padded LM head's logits: rows 50304 floats apart (GPT-2's 50257 rounded up to 128), the padded
+// columns holding values that would win the argmax and dominate the softmax were they read.
+TEST(CudaOps, PaddedLogitsRowsReadOnlyTheVocabulary) {
+  CUDA_OR_SKIP(gpu);
+  CpuBackend cpu(2);
+  ASSERT_EQ(gpu->vocab_multiple(), 128);
+  EXPECT_EQ(cpu.vocab_multiple(), 1);
+  const int m = 5, vocab = 50257, stride = 50304;
+  const auto logits = random_vec(static_cast<size_t>(m) * vocab, 41, 3.0f);
+  std::vector<float> padded(static_cast<size_t>(m) * stride, 100.0f);
+  for (int r = 0; r < m; ++r)
+    std::copy(logits.begin() + static_cast<size_t>(r) * vocab, logits.begin() + static_cast<size_t>(r + 1) * vocab,
+              padded.begin() + static_cast<size_t>(r) * stride);
+  const std::vector<int32_t> rows = {0, 4, 2, 2}, targets = {50256, 3, 0, 25000};
+  // The reference, in double precision on the host.
+  std::vector<double> want_lp;
+  std::vector<int32_t> want_am;
+  for (int r = 0; r < m; ++r) {
+    const float* row = logits.data() + static_cast<size_t>(r) * vocab;
+    want_am.push_back(static_cast<int32_t>(std::max_element(row, row + vocab) - row));
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const float* row = logits.data() + static_cast<size_t>(rows[i]) * vocab;
+    const double mx = row[want_am[rows[i]]];
+    double s = 0;
+    for (int c = 0; c < vocab; ++c) s += std::exp(row[c] - mx);
+    want_lp.push_back(row[targets[i]] - mx - std::log(s));
+  }
+  Dev d(*gpu, padded);
+  gpu->set_logits_stride(d.get(), stride);
+  std::vector<double> lp(rows.size());
+  std::vector<uint8_t> g(rows.size());
+  std::vector<int32_t> am(m);
+  gpu->logprob_gather(d.get(), rows, targets, vocab, lp.data(), g.data());
+  gpu->argmax_rows(d.get(), m, vocab, am.data());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_NEAR(lp[i], want_lp[i], 1e-6) << "entry " << i;
+    EXPECT_EQ(g[i], want_am[rows[i]] == targets[i]) << "entry " << i;
+  }
+  EXPECT_EQ(am, want_am);
+}
+
+// bf16 GEMM inputs are rounded once and the rounded copy is reused while its source is unchanged
+// (q, k, v read the same normed rows; rms_norm and silu_mul write the copy themselves). Every
+// change of the source must be seen: reference = the CPU with each GEMM input rounded on the host.
+TEST(CudaOps, GemmInputCopiesFollowTheirSource) {
+  CUDA_OR_SKIP(gpu);
+  CpuBackend cpu(2);
+  const int m = 33, k = 192, n = 96, inter = 96;
+  const auto x = random_vec(m * k, 50), nw = random_vec(k, 51), w1 = random_vec(n * k, 52, 0.05f),
+             w2 = random_vec(n * k, 53, 0.05f), w3 = random_vec(k * inter, 54, 0.05f),
+             gu = random_vec(m * 2 * inter, 55);
+  gpu->set_weight_dtype(DType::bf16);
+  auto weight = [&](const std::vector<float>& h) {
+    DeviceBuffer b = DeviceBuffer::weight(*gpu, h.size());
+    gpu->upload_weight(b.get(), h.data(), h.size());
+    return b;
+  };
+  DeviceBuffer g1 = weight(w1), g2 = weight(w2), g3 = weight(w3);
+  Dev gx(*gpu, x), gnw(*gpu, nw), gh(*gpu, x.size()), gq(*gpu, m * n), gk(*gpu, m * n), gq2(*gpu, m * n),
+      ggu(*gpu, gu), go(*gpu, m * inter), gd(*gpu, m * k), gd2(*gpu, m * k);
+  gpu->rms_norm(gh.get(), gx.get(), gnw.get(), m, k, 1e-6f);
+  gpu->linear(gq.get(), gh.get(), g1.get(), nullptr, m, k, n);
+  gpu->linear(gk.get(), gh.get(), g2.get(), nullptr, m, k, n);
+  gpu->add(gh.get(), gx.get(), x.size());  // the source changes: the kept copy is stale
+  gpu->linear(gq2.get(), gh.get(), g1.get(), nullptr, m, k, n);
+  gpu->silu_mul(go.get(), ggu.get(), m, inter);
+  gpu->linear(gd.get(), go.get(), g3.get(), nullptr, m, inter, k);
+  gpu->linear(go.get(), gh.get(), g1.get(), nullptr, m, k, n);  // a GEMM overwrites the copied rows
+  gpu->linear(gd2.get(), go.get(), g3.get(), nullptr, m, inter, k);
+  gpu->set_weight_dtype(DType::f32);
+
+  auto rounded = [](std::vector<float> v) {
+    for (auto& e : v) e = round_bf16(e);
+    return v;
+  };
+  auto cpu_linear = [&](const std::vector<float>& in, const std::vector<float>& w, int rows, int kk, int nn) {
+    Dev cx(cpu, rounded(in)), cw(cpu, rounded(w)), cy(cpu, static_cast<size_t>(rows) * nn);
+    cpu.linear(cy.get(), cx.get(), cw.get(), nullptr, rows, kk, nn);
+    return cy.host();
+  };
+  Dev cx(cpu, x), cnw(cpu, nw), ch(cpu, x.size()), cgu(cpu, gu), co(cpu, m * inter);
+  cpu.rms_norm(ch.get(), cx.get(), cnw.get(), m, k, 1e-6f);
+  const auto h1 = ch.host();
+  cpu.add(ch.get(), cx.get(), x.size());
+  const auto h2 = ch.host();
+  cpu.silu_mul(co.get(), cgu.get(), m, inter);
+  const auto o1 = co.host();
+  const auto q2 = cpu_linear(h2, w1, m, k, n);
+  // One flipped bf16 rounding moves an output by ~2^-8 of one product; a stale copy by O(1).
+  const double tol = 2e-3;
+  expect_close(gq.host(), cpu_linear(h1, w1, m, k, n), tol, "q after rms_norm");
+  expect_close(gk.host(), cpu_linear(h1, w2, m, k, n), tol, "k reusing the copy");
+  expect_close(gq2.host(), q2, tol, "q after the source changed");
+  expect_close(gd.host(), cpu_linear(o1, w3, m, inter, k), tol, "down after silu_mul");
+  expect_close(gd2.host(), cpu_linear(q2, w3, m, inter, k), tol, "down after a GEMM overwrote its input");
 }
 
 TEST(CudaBackend, BadDeviceIndexIsAClearError) {

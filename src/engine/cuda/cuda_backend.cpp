@@ -150,6 +150,7 @@ class CudaBackend final : public Backend {
   std::string name() const override { return name_; }
 
   float* alloc(size_t n) override {
+    forget_low();
     void* p = nullptr;
     const cudaError_t e = cudaMalloc(&p, std::max<size_t>(n, 1) * sizeof(float));
     if (e != cudaSuccess) {
@@ -161,11 +162,14 @@ class CudaBackend final : public Backend {
   }
   void free(float* p) override {
     if (!p) return;
+    forget_low();
     weights_.erase(p);
+    strides_.erase(p);
     cudaStreamSynchronize(stream_);  // kernels queued on it may still read p
     cudaFree(p);
   }
   void upload(float* dst, const float* src, size_t n) override {
+    forget_low();
     check(cudaMemcpyAsync(dst, src, n * 4, cudaMemcpyHostToDevice, stream_), "upload");
     check(cudaStreamSynchronize(stream_), "upload");
   }
@@ -174,6 +178,7 @@ class CudaBackend final : public Backend {
     check(cudaStreamSynchronize(stream_), "download");
   }
   void copy(float* dst, const float* src, size_t n) override {
+    forget_low();
     check(cudaMemcpyAsync(dst, src, n * 4, cudaMemcpyDeviceToDevice, stream_), "copy");
   }
   void synchronize() override { check(cudaStreamSynchronize(stream_), "synchronize"); }
@@ -192,6 +197,7 @@ class CudaBackend final : public Backend {
     return static_cast<float*>(p);
   }
   void upload_weight(float* dst, const float* src, size_t n) override {
+    forget_low();
     const DType t = type_of(dst);
     if (t == DType::f32) return upload(dst, src, n);
     // fp32 through pinned host buffers and device staging buffers, double-buffered so the host
@@ -225,27 +231,34 @@ class CudaBackend final : public Backend {
 
   void embedding(float* out, const float* table, std::span<const int32_t> ids, int dim) override {
     OpTimer timer_(profile_, stream_, &prof_, "embedding");
+    forget_low();
     cuda::embedding(out, table, dtype_code(type_of(table)), ints(ids), static_cast<int>(ids.size()), dim, stream_);
   }
   void gather_rows(float* out, const float* x, std::span<const int32_t> rows, int dim) override {
     OpTimer timer_(profile_, stream_, &prof_, "gather_rows");
+    forget_low();
     cuda::embedding(out, x, 0, ints(rows), static_cast<int>(rows.size()), dim, stream_);
   }
   void scatter_rows(float* dst, const float* x, std::span<const int32_t> rows, int dim) override {
     OpTimer timer_(profile_, stream_, &prof_, "scatter_rows");
+    forget_low();
     cuda::scatter_rows(dst, x, ints(rows), static_cast<int>(rows.size()), dim, stream_);
   }
 
   void linear(float* y, const float* x, const float* w, const float* bias, int m, int k, int n) override {
     OpTimer timer_(profile_, stream_, &prof_, "linear");
     if (m == 0) return;
+    const DType t = type_of(w);
+    // The output may overwrite the rows whose low-precision copy is kept.
+    const size_t out_n = static_cast<size_t>(m) * n;
+    const bool reuse = t != DType::f32 && low_.x == x && low_.n == static_cast<size_t>(m) * k && low_.type == t;
+    if (low_.x && y < low_.x + low_.n && low_.x < y + out_n) forget_low();
     float beta = 0.0f;
     if (bias) {
       cuda::broadcast_rows(y, bias, m, n, stream_);
       beta = 1.0f;
     }
     const float alpha = 1.0f;
-    const DType t = type_of(w);
     // Row-major y[m,n] = x[m,k] W[n,k]^T is column-major y^T[n,m] = W^T x^T, W read transposed.
     if (t == DType::f32) {
       check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &alpha, w, CUDA_R_32F, k, x, CUDA_R_32F, k, &beta,
@@ -253,17 +266,14 @@ class CudaBackend final : public Backend {
             "sgemm");
       return;
     }
-    // bf16/fp16 weights: the activations are rounded to the weight type, products accumulate in fp32.
-    const size_t need = static_cast<size_t>(m) * k * 2;
-    if (need > scratch_bytes_) {
-      if (scratch_) {
-        cudaStreamSynchronize(stream_);
-        cudaFree(scratch_);
-      }
-      scratch_bytes_ = std::max(need, scratch_bytes_ * 2);
-      check(cudaMalloc(&scratch_, scratch_bytes_), "cudaMalloc");
+    // bf16/fp16 weights: the activations are rounded to the weight type (once: the copy is kept
+    // for the GEMMs that read the same rows next, or was written by the op that produced x),
+    // products accumulate in fp32.
+    if (!reuse) {
+      ensure_scratch(static_cast<size_t>(m) * k);
+      cuda::convert_from_f32(scratch_, dtype_code(t), x, static_cast<size_t>(m) * k, stream_);
+      low_ = {x, static_cast<size_t>(m) * k, t};
     }
-    cuda::convert_from_f32(scratch_, dtype_code(t), x, static_cast<size_t>(m) * k, stream_);
     const cudaDataType dt = t == DType::bf16 ? CUDA_R_16BF : CUDA_R_16F;
     check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &alpha, w, dt, k, scratch_, dt, k, &beta, y,
                        CUDA_R_32F, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
@@ -271,37 +281,55 @@ class CudaBackend final : public Backend {
   }
 
   void add(float* y, const float* x, size_t n) override {
-    OpTimer timer_(profile_, stream_, &prof_, "add"); cuda::add(y, x, n, stream_); }
+    OpTimer timer_(profile_, stream_, &prof_, "add");
+    forget_low();
+    cuda::add(y, x, n, stream_);
+  }
   void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps) override {
     OpTimer timer_(profile_, stream_, &prof_, "layer_norm");
+    forget_low();
     cuda::layer_norm(y, x, w, b, m, dim, eps, stream_);
   }
   void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps) override {
     OpTimer timer_(profile_, stream_, &prof_, "rms_norm");
-    cuda::rms_norm(y, x, w, m, dim, eps, stream_);
+    // Norm outputs feed GEMMs: with low-precision weights the rounded copy is written alongside.
+    void* low = produce_low(y, static_cast<size_t>(m) * dim);
+    cuda::rms_norm(y, x, w, m, dim, eps, low, dtype_code(wtype_), stream_);
   }
   void rope(float* x, std::span<const int32_t> positions, std::span<const float> inv_freq, int n_heads, int head_dim,
             float attention_scale) override {
     OpTimer timer_(profile_, stream_, &prof_, "rope");
+    forget_low();
     std::span<const int32_t> bits(reinterpret_cast<const int32_t*>(inv_freq.data()), inv_freq.size());
     const float* freq = reinterpret_cast<const float*>(ints(bits));
     cuda::rope(x, ints(positions), freq, static_cast<int>(positions.size()), static_cast<int>(inv_freq.size()),
                n_heads, head_dim, attention_scale, stream_);
   }
   void gelu_tanh(float* x, size_t n) override {
-    OpTimer timer_(profile_, stream_, &prof_, "gelu_tanh"); cuda::activation(x, n, 0, stream_); }
+    OpTimer timer_(profile_, stream_, &prof_, "gelu_tanh");
+    forget_low();
+    cuda::activation(x, n, 0, stream_);
+  }
   void gelu_erf(float* x, size_t n) override {
-    OpTimer timer_(profile_, stream_, &prof_, "gelu_erf"); cuda::activation(x, n, 1, stream_); }
+    OpTimer timer_(profile_, stream_, &prof_, "gelu_erf");
+    forget_low();
+    cuda::activation(x, n, 1, stream_);
+  }
   void relu(float* x, size_t n) override {
-    OpTimer timer_(profile_, stream_, &prof_, "relu"); cuda::activation(x, n, 2, stream_); }
+    OpTimer timer_(profile_, stream_, &prof_, "relu");
+    forget_low();
+    cuda::activation(x, n, 2, stream_);
+  }
   void silu_mul(float* out, const float* gate_up, int m, int inter) override {
     OpTimer timer_(profile_, stream_, &prof_, "silu_mul");
-    cuda::silu_mul(out, gate_up, m, inter, stream_);
+    void* low = produce_low(out, static_cast<size_t>(m) * inter);
+    cuda::silu_mul(out, gate_up, m, inter, low, dtype_code(wtype_), stream_);
   }
 
   void attention(float* out, const float* q, const float* k, const float* v, std::span<const AttnSegment> segments,
                  int n_heads, int n_kv, int head_dim, float scale) override {
     OpTimer timer_(profile_, stream_, &prof_, "attention");
+    forget_low();
     if (head_dim > 256) throw Error("the CUDA attention kernel supports head_dim up to 256, not " + std::to_string(head_dim));
     tiles_.clear();
     segs_.clear();
@@ -345,7 +373,8 @@ class CudaBackend final : public Backend {
     uint8_t* d_g = reinterpret_cast<uint8_t*>(d_lp + n);
     const int32_t* d_rows = ints(rows);
     const int32_t* d_targets = ints(targets);
-    cuda::logprob_gather(logits, d_rows, d_targets, static_cast<int>(n), vocab, d_lp, d_g, stream_);
+    cuda::logprob_gather(logits, d_rows, d_targets, static_cast<int>(n), vocab, stride_of(logits, vocab), d_lp, d_g,
+                         stream_);
     check(cudaMemcpyAsync(logprob, d_lp, n * sizeof(double), cudaMemcpyDeviceToHost, stream_), "download");
     check(cudaMemcpyAsync(greedy, d_g, n, cudaMemcpyDeviceToHost, stream_), "download");
     check(cudaStreamSynchronize(stream_), "logprob_gather");
@@ -362,11 +391,14 @@ class CudaBackend final : public Backend {
       check(cudaMalloc(&dev_lp_, lp_bytes_), "cudaMalloc");
     }
     int32_t* d_out = static_cast<int32_t*>(dev_lp_);
-    cuda::argmax_rows(logits, m, vocab, d_out, stream_);
+    cuda::argmax_rows(logits, m, vocab, stride_of(logits, vocab), d_out, stream_);
     check(cudaMemcpyAsync(out, d_out, static_cast<size_t>(m) * 4, cudaMemcpyDeviceToHost, stream_), "download");
     check(cudaStreamSynchronize(stream_), "argmax_rows");
     check(cudaGetLastError(), "argmax_rows");
   }
+
+  int vocab_multiple() const override { return kVocabMultiple; }
+  void set_logits_stride(const float* logits, int stride) override { strides_[logits] = stride; }
 
  private:
   static int rows_in(std::span<const AttnSegment> segments) {
@@ -379,6 +411,31 @@ class CudaBackend final : public Backend {
     return it == weights_.end() ? DType::f32 : it->second;
   }
   const int32_t* ints(std::span<const int32_t> host) { return cache_.get(host, stream_); }
+  int stride_of(const float* logits, int vocab) const {
+    const auto it = strides_.find(logits);
+    return it == strides_.end() || it->second < vocab ? vocab : it->second;
+  }
+  void ensure_scratch(size_t elements) {
+    const size_t need = elements * 2;
+    if (need <= scratch_bytes_) return;
+    forget_low();
+    if (scratch_) {
+      cudaStreamSynchronize(stream_);
+      cudaFree(scratch_);
+    }
+    scratch_bytes_ = std::max(need, scratch_bytes_ * 2);
+    check(cudaMalloc(&scratch_, scratch_bytes_), "cudaMalloc");
+  }
+  void forget_low() { low_ = {}; }
+  // Where an op producing y (n elements) writes its low-precision copy: the scratch, when weights
+  // are bf16/fp16 (nullptr for fp32 runs, which keep no copy).
+  void* produce_low(const float* y, size_t n) {
+    forget_low();
+    if (wtype_ == DType::f32) return nullptr;
+    ensure_scratch(n);
+    low_ = {y, n, wtype_};
+    return scratch_;
+  }
 
   int index_;
   std::string name_;
@@ -386,8 +443,21 @@ class CudaBackend final : public Backend {
   cublasHandle_t blas_ = nullptr;
   DType wtype_ = DType::f32;
   std::unordered_map<const void*, DType> weights_;
+  // The low-precision copy of a GEMM input: scratch_ holds the n floats at x rounded to `type`
+  // while x is unchanged. q, k and v read the same normed rows (converted once), and rms_norm /
+  // silu_mul write the copy themselves, so no separate conversion pass runs before those GEMMs.
+  // Every op that writes device memory forgets it, but linear(), which checks its output range.
+  struct LowCopy {
+    const float* x = nullptr;
+    size_t n = 0;
+    DType type = DType::f32;
+  };
+  LowCopy low_;
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
+  // Row strides of padded logits buffers (set_logits_stride).
+  std::unordered_map<const void*, int> strides_;
+  static constexpr int kVocabMultiple = 128;
   float* staging_ = nullptr;
   float* pinned_ = nullptr;
   cudaEvent_t staged_[2] = {nullptr, nullptr};

@@ -83,14 +83,27 @@ __global__ void layer_norm_kernel(float* y, const float* x, const float* w, cons
   for (int i = threadIdx.x; i < dim; i += blockDim.x) yr[i] = (xr[i] - mean) * rstd * w[i] + (b ? b[i] : 0.0f);
 }
 
-__global__ void rms_norm_kernel(float* y, const float* x, const float* w, int dim, float eps) {
+__device__ __forceinline__ void store_low(void* p, int type, size_t i, float v) {
+  if (type == 1)
+    static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
+  else
+    static_cast<__half*>(p)[i] = __float2half_rn(v);
+}
+
+__global__ void rms_norm_kernel(float* y, const float* x, const float* w, int dim, float eps, void* y_low,
+                                int low_type) {
   __shared__ float red[32];
-  const float* xr = x + static_cast<size_t>(blockIdx.x) * dim;
-  float* yr = y + static_cast<size_t>(blockIdx.x) * dim;
+  const size_t base = static_cast<size_t>(blockIdx.x) * dim;
+  const float* xr = x + base;
+  float* yr = y + base;
   float s = 0.0f;
   for (int i = threadIdx.x; i < dim; i += blockDim.x) s += xr[i] * xr[i];
   const float rs = rsqrtf(block_sum(s, red) / dim + eps);
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) yr[i] = w[i] * (xr[i] * rs);
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+    const float v = w[i] * (xr[i] * rs);
+    yr[i] = v;
+    if (y_low) store_low(y_low, low_type, base + i, v);
+  }
 }
 
 // One thread per (row, head, j < half): rotates the pair (j, j + half) of that head.
@@ -127,12 +140,15 @@ __global__ void activation_kernel(float* x, size_t n, int kind) {
 }
 
 // grid (column blocks, rows): no 64-bit division per element.
-__global__ void silu_mul_kernel(float* out, const float* gate_up, int inter) {
+__global__ void silu_mul_kernel(float* out, const float* gate_up, int inter, void* out_low, int low_type) {
   const size_t r = blockIdx.y;
   const float* g = gate_up + r * 2 * inter;
   float* o = out + r * inter;
-  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < inter; c += gridDim.x * blockDim.x)
-    o[c] = g[c] / (1.0f + expf(-g[c])) * g[inter + c];
+  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < inter; c += gridDim.x * blockDim.x) {
+    const float v = g[c] / (1.0f + expf(-g[c])) * g[inter + c];
+    o[c] = v;
+    if (out_low) store_low(out_low, low_type, r * inter + c, v);
+  }
 }
 
 // Max and the first index holding it, over the block.
@@ -178,12 +194,12 @@ __device__ double block_sum_d(double v, double* shared) {
 }
 
 // Strict comparisons, lowest index on ties: the first maximum, like torch.argmax and the CPU.
-__global__ void logprob_kernel(const float* logits, const int32_t* rows, const int32_t* targets, int vocab,
+__global__ void logprob_kernel(const float* logits, const int32_t* rows, const int32_t* targets, int vocab, int ld,
                                double* logprob, uint8_t* greedy) {
   __shared__ float sv[32];
   __shared__ int si[32];
   __shared__ double sd[32];
-  const float* row = logits + static_cast<size_t>(rows[blockIdx.x]) * vocab;
+  const float* row = logits + static_cast<size_t>(rows[blockIdx.x]) * ld;
   float best = -INFINITY;
   int bi = 0x7fffffff;
   for (int i = threadIdx.x; i < vocab; i += blockDim.x)
@@ -204,10 +220,10 @@ __global__ void logprob_kernel(const float* logits, const int32_t* rows, const i
   }
 }
 
-__global__ void argmax_kernel(const float* logits, int vocab, int32_t* out) {
+__global__ void argmax_kernel(const float* logits, int vocab, int ld, int32_t* out) {
   __shared__ float sv[32];
   __shared__ int si[32];
-  const float* row = logits + static_cast<size_t>(blockIdx.x) * vocab;
+  const float* row = logits + static_cast<size_t>(blockIdx.x) * ld;
   float best = -INFINITY;
   int bi = 0x7fffffff;
   for (int i = threadIdx.x; i < vocab; i += blockDim.x)
@@ -245,8 +261,9 @@ void add(float* y, const float* x, size_t n, cudaStream_t s) {
 void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps, cudaStream_t s) {
   if (m) layer_norm_kernel<<<m, norm_threads(dim), 0, s>>>(y, x, w, b, dim, eps);
 }
-void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps, cudaStream_t s) {
-  if (m) rms_norm_kernel<<<m, norm_threads(dim), 0, s>>>(y, x, w, dim, eps);
+void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps, void* y_low, int low_type,
+              cudaStream_t s) {
+  if (m) rms_norm_kernel<<<m, norm_threads(dim), 0, s>>>(y, x, w, dim, eps, y_low, low_type);
 }
 void rope(float* x, const int32_t* positions, const float* inv_freq, int m, int half, int n_heads, int head_dim,
           float attention_scale, cudaStream_t s) {
@@ -256,21 +273,22 @@ void rope(float* x, const int32_t* positions, const float* inv_freq, int m, int 
 void activation(float* x, size_t n, int kind, cudaStream_t s) {
   if (n) activation_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n, kind);
 }
-void silu_mul(float* out, const float* gate_up, int m, int inter, cudaStream_t s) {
+void silu_mul(float* out, const float* gate_up, int m, int inter, void* out_low, int low_type, cudaStream_t s) {
   if (!m || !inter) return;
   for (int r0 = 0; r0 < m; r0 += 65535) {  // grid.y is at most 65535
     const int rows = m - r0 < 65535 ? m - r0 : 65535;
     const dim3 grid((inter + kThreads - 1) / kThreads, rows);
+    char* low = out_low ? static_cast<char*>(out_low) + static_cast<size_t>(r0) * inter * 2 : nullptr;
     silu_mul_kernel<<<grid, kThreads, 0, s>>>(out + static_cast<size_t>(r0) * inter,
-                                              gate_up + static_cast<size_t>(r0) * 2 * inter, inter);
+                                              gate_up + static_cast<size_t>(r0) * 2 * inter, inter, low, low_type);
   }
 }
-void logprob_gather(const float* logits, const int32_t* rows, const int32_t* targets, int n, int vocab,
+void logprob_gather(const float* logits, const int32_t* rows, const int32_t* targets, int n, int vocab, int ld,
                     double* logprob, uint8_t* greedy, cudaStream_t s) {
-  if (n) logprob_kernel<<<n, 512, 0, s>>>(logits, rows, targets, vocab, logprob, greedy);
+  if (n) logprob_kernel<<<n, 512, 0, s>>>(logits, rows, targets, vocab, ld, logprob, greedy);
 }
-void argmax_rows(const float* logits, int m, int vocab, int32_t* out, cudaStream_t s) {
-  if (m) argmax_kernel<<<m, 512, 0, s>>>(logits, vocab, out);
+void argmax_rows(const float* logits, int m, int vocab, int ld, int32_t* out, cudaStream_t s) {
+  if (m) argmax_kernel<<<m, 512, 0, s>>>(logits, vocab, ld, out);
 }
 
 }  // namespace lighteval::engine::cuda

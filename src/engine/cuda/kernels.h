@@ -16,16 +16,20 @@ void scatter_rows(float* dst, const float* x, const int32_t* rows, int m, int di
 void broadcast_rows(float* y, const float* bias, int m, int n, cudaStream_t s);
 void add(float* y, const float* x, size_t n, cudaStream_t s);
 void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps, cudaStream_t s);
-void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps, cudaStream_t s);
+// y_low (when not null) receives y rounded to low_type (1 = bf16, 2 = fp16) as well: the input of
+// the GEMM that follows, without a separate conversion pass.
+void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps, void* y_low, int low_type,
+              cudaStream_t s);
 void rope(float* x, const int32_t* positions, const float* inv_freq, int m, int half, int n_heads, int head_dim,
           float attention_scale, cudaStream_t s);
 // kind: 0 = gelu_tanh, 1 = gelu_erf, 2 = relu
 void activation(float* x, size_t n, int kind, cudaStream_t s);
-void silu_mul(float* out, const float* gate_up, int m, int inter, cudaStream_t s);
-// Per entry i: row = logits[rows[i] * vocab ...]; logprob[i], greedy[i] (first maximum wins).
-void logprob_gather(const float* logits, const int32_t* rows, const int32_t* targets, int n, int vocab,
+void silu_mul(float* out, const float* gate_up, int m, int inter, void* out_low, int low_type, cudaStream_t s);
+// Per entry i: row = logits[rows[i] * ld ...], its first `vocab` columns (ld >= vocab: a padded LM
+// head's logits); logprob[i], greedy[i] (first maximum wins).
+void logprob_gather(const float* logits, const int32_t* rows, const int32_t* targets, int n, int vocab, int ld,
                     double* logprob, uint8_t* greedy, cudaStream_t s);
-void argmax_rows(const float* logits, int m, int vocab, int32_t* out, cudaStream_t s);
+void argmax_rows(const float* logits, int m, int vocab, int ld, int32_t* out, cudaStream_t s);
 
 // Attention metadata, built on the host by the backend (layout in attention.cu):
 // tiles [n_tiles] of {segment, first row within the segment}; segs [n_segs] of {q_begin, q_len,
