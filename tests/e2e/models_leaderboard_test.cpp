@@ -12,6 +12,7 @@
 #include <set>
 
 #include "common/test_support.h"
+#include "leaderboard.h"
 #include "mock_hub.h"
 #include "util/json.h"
 
@@ -21,27 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kMaxSamples = 2;
-
-std::vector<std::string> leaderboard_specs() {
-  std::ifstream in(source_dir() / "examples" / "tasks" / "open_llm_leaderboard_tasks.txt");
-  std::vector<std::string> specs;
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty() && line[0] != '#') specs.push_back(line);
-  return specs;
-}
-
-// "suite|task|k|t" -> "suite|task|k", the key of the results section.
-std::string results_key(const std::string& spec) { return spec.substr(0, spec.rfind('|')); }
-
-// v0.5's metrics per leaderboard task (research/lighteval.md §3).
-std::vector<std::string> expected_metrics(const std::string& key) {
-  if (key.find("|arc:challenge|") != std::string::npos || key.find("|hellaswag|") != std::string::npos)
-    return {"acc", "acc_norm"};
-  if (key.find("|truthfulqa:mc|") != std::string::npos) return {"truthfulqa_mc1", "truthfulqa_mc2"};
-  if (key.find("|gsm8k|") != std::string::npos) return {"qem"};
-  return {"acc"};
-}
 
 class ModelsLeaderboard : public ::testing::TestWithParam<std::string> {
  protected:

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "common/test_support.h"
+#include "leaderboard.h"
 #include "formats/rows.h"
 #include "mock_hub.h"
 #include "util/json.h"
@@ -24,33 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kMaxSamples = 2;
-
-std::vector<std::string> leaderboard_specs() {
-  std::ifstream in(source_dir() / "examples" / "tasks" / "open_llm_leaderboard_tasks.txt");
-  std::vector<std::string> specs;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    specs.push_back(line);
-  }
-  return specs;
-}
-
-// "suite|task|k|t" -> "suite|task|k" (the results key) and "suite|task" (the config_tasks key).
-std::string results_key(const std::string& spec) { return spec.substr(0, spec.rfind('|')); }
-std::string task_key(const std::string& spec) {
-  std::string k = results_key(spec);
-  return k.substr(0, k.rfind('|'));
-}
-
-// v0.5's metric names per leaderboard task (research/lighteval.md §3).
-std::vector<std::string> expected_metrics(const std::string& key) {
-  if (key.find("|arc:challenge|") != std::string::npos || key.find("|hellaswag|") != std::string::npos)
-    return {"acc", "acc_norm"};
-  if (key.find("|truthfulqa:mc|") != std::string::npos) return {"truthfulqa_mc1", "truthfulqa_mc2"};
-  if (key.find("|gsm8k|") != std::string::npos) return {"qem"};
-  return {"acc"};  // mmlu:* and winogrande
-}
 
 Json read_json(const fs::path& p) { return Json::parse(read_file(p)); }
 
