@@ -191,6 +191,22 @@ def prefill(bin_dir, out, name, model, d, n_seq, seq_len, n_targets=8, batch_tok
            "speedup": round(hf_s / ours["seconds"], 3), "ours_load_s": ours["load_s"],
            "logprob_sum_ours": ours["logprob_sum"], "logprob_sum_hf": hf_sum}
     log(out, rec)
+    if os.environ.get("BENCH_PROFILE"):
+        op_profile(bin_dir, out, name, d, tok_file, n_seq, seq_len, n_targets, batch_tokens)
+
+
+def op_profile(bin_dir, out, name, d, tok_file, n_seq, seq_len, n_targets, batch_tokens):
+    """Where a prefill pass goes, per op (LIGHTEVAL_CUDA_PROFILE=1 synchronises after every op):
+    one warm-up and one timed pass, so the per-pass figure is half the total."""
+    env = dict(os.environ, LIGHTEVAL_CUDA_PROFILE="1")
+    r = subprocess.run([os.path.join(bin_dir, "cuda_prefill_bench"), d, tok_file, str(n_seq), str(seq_len),
+                        str(n_targets), "bfloat16", "1", str(batch_tokens)], capture_output=True, text=True, env=env)
+    ops = {}
+    for line in r.stderr.splitlines():
+        f = line.split()
+        if len(f) >= 5 and f[0] == "cuda" and f[1] == "op":
+            ops[f[2]] = round(float(f[3]) / 2, 2)
+    log(out, {"bench": "op_profile_ms_per_pass", "model": name, "tokens_per_pass": n_seq * seq_len, "ops": ops})
 
 
 def run_ours_e2e(bin_dir, d, tasks, out_dir, max_samples=None, extra=""):

@@ -74,6 +74,13 @@ class Backend {
   virtual void add(float* y, const float* x, size_t n) = 0;  // y += x
   virtual void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps) = 0;
   virtual void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps) = 0;
+  // x += r, then y = rms_norm(x) with weight w (y may be r): a sublayer's residual add and the norm
+  // that follows it, in one pass over the rows where the device fuses them. Same result as add()
+  // then rms_norm(), which is what this default does.
+  virtual void add_rms_norm(float* x, const float* r, float* y, const float* w, int m, int dim, float eps) {
+    add(x, r, static_cast<size_t>(m) * dim);
+    rms_norm(y, x, w, m, dim, eps);
+  }
   // HF rotate_half RoPE in place on x [m, n_heads, head_dim] (row stride = n_heads*head_dim), first
   // rot_dim dims of each head; angle = positions[i] * inv_freq[j] (positions, inv_freq on the host).
   virtual void rope(float* x, std::span<const int32_t> positions, std::span<const float> inv_freq, int n_heads,

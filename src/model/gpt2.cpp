@@ -59,7 +59,7 @@ void Transformer::gpt2_block(int l, const engine::ForwardBatch& b, engine::KvCac
   const int H = cfg_.hidden_size, I = cfg_.intermediate_size;
   const float eps = static_cast<float>(cfg_.norm_eps);
   be_.layer_norm(h_.get(), x_.get(), L.ln1_w.get(), L.ln1_b.get(), m, H, eps);
-  attention_sublayer(l, b, kv, m, /*rope=*/false);
+  attention_sublayer(l, b, kv, m, /*rope=*/false, /*add_residual=*/true);
   be_.layer_norm(h_.get(), x_.get(), L.ln2_w.get(), L.ln2_b.get(), m, H, eps);
   // Row chunks: each chunk's output overwrites only its own, already consumed, rows of h_.
   for (int r0 = 0; r0 < m; r0 += mlp_chunk_) {

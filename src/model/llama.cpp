@@ -77,9 +77,11 @@ void Transformer::llama_block(int l, const engine::ForwardBatch& b, engine::KvCa
   const Layer& L = layers_[l];
   const int H = cfg_.hidden_size, I = cfg_.intermediate_size;
   const float eps = static_cast<float>(cfg_.norm_eps);
-  be_.rms_norm(h_.get(), x_.get(), L.ln1_w.get(), m, H, eps);
-  attention_sublayer(l, b, kv, m, /*rope=*/true);
-  be_.rms_norm(h_.get(), x_.get(), L.ln2_w.get(), m, H, eps);
+  // Each sublayer's residual add is fused with the norm that follows it: the MLP's input norm, and
+  // the next layer's input norm (after the last layer the final norm runs on the gathered rows).
+  if (l == 0) be_.rms_norm(h_.get(), x_.get(), L.ln1_w.get(), m, H, eps);
+  attention_sublayer(l, b, kv, m, /*rope=*/true, /*add_residual=*/false);
+  be_.add_rms_norm(x_.get(), h_.get(), h_.get(), L.ln2_w.get(), m, H, eps);
   // Row chunks: each chunk's output overwrites only its own, already consumed, rows of h_.
   for (int r0 = 0; r0 < m; r0 += mlp_chunk_) {
     const int c = std::min(mlp_chunk_, m - r0);
@@ -88,7 +90,10 @@ void Transformer::llama_block(int l, const engine::ForwardBatch& b, engine::KvCa
     be_.silu_mul(mlp2_.get(), mlp_.get(), c, I);
     be_.linear(h, mlp2_.get(), L.w_down.get(), L.b_down.get(), c, I, H);
   }
-  be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
+  if (l + 1 < cfg_.n_layers)
+    be_.add_rms_norm(x_.get(), h_.get(), h_.get(), layers_[l + 1].ln1_w.get(), m, H, eps);
+  else
+    be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
 }
 
 }  // namespace lighteval::model

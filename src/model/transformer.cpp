@@ -131,7 +131,8 @@ size_t Transformer::activation_bytes(int rows) const {
   return sizeof(float) * (m * (2 * H + 2 * qd + 2 * kvd) + mlp);
 }
 
-void Transformer::attention_sublayer(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m, bool rope) {
+void Transformer::attention_sublayer(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m, bool rope,
+                                     bool add_residual) {
   const Layer& L = layers_[l];
   const int H = cfg_.hidden_size, qd = cfg_.n_heads * cfg_.head_dim, kvd = kv_dim();
   be_.linear(q_.get(), h_.get(), L.wq.get(), L.bq.get(), m, H, qd);
@@ -146,7 +147,7 @@ void Transformer::attention_sublayer(int l, const engine::ForwardBatch& b, engin
   be_.attention(att_.get(), q_.get(), kv.k(l), kv.v(l), b.segments, cfg_.n_heads, cfg_.n_kv_heads, cfg_.head_dim,
                 1.0f / std::sqrt(static_cast<float>(cfg_.head_dim)));
   be_.linear(h_.get(), att_.get(), L.wo.get(), L.bo.get(), m, qd, H);
-  be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
+  if (add_residual) be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
 }
 
 void Transformer::forward(const engine::ForwardBatch& b, engine::KvCache& kv, DeviceBuffer& logits) {

@@ -66,7 +66,9 @@ class Transformer final : public engine::LanguageModel {
   void load_llama();
   void gpt2_block(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m);
   void llama_block(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m);
-  void attention_sublayer(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m, bool rope);
+  // Leaves the sublayer's output in h_; adds it to x_ when add_residual (else the caller does).
+  void attention_sublayer(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m, bool rope,
+                          bool add_residual);
   std::string resolve(const std::string& name) const;
   int mlp_rows(int m) const;
   size_t mlp_width() const;  // floats per row of mlp_: I (GPT-2) or gate and up, 2I (Llama)

@@ -107,6 +107,16 @@ TEST(CudaOps, ElementwiseNormsRopeMatchCpu) {
     if (op == "layer_norm") be.layer_norm(dy.get(), dx.get(), dw.get(), db.get(), m, dim, 1e-5f);
     if (op == "layer_norm_nobias") be.layer_norm(dy.get(), dx.get(), dw.get(), nullptr, m, dim, 1e-5f);
     if (op == "rms_norm") be.rms_norm(dy.get(), dx.get(), dw.get(), m, dim, 1e-6f);
+    if (op == "add_rms_norm") {  // the output over its residual input (y aliases r), x returned after
+      Dev dr(be, x.size());
+      be.copy(dr.get(), dy.get(), x.size());
+      be.add(dr.get(), dx.get(), x.size());  // r = 2x: differs from x
+      Dev dxx(be, x);
+      be.add_rms_norm(dxx.get(), dr.get(), dr.get(), dw.get(), m, dim, 1e-6f);
+      auto out = dr.host(), xs = dxx.host();
+      out.insert(out.end(), xs.begin(), xs.end());
+      return out;
+    }
     if (op == "silu_mul") be.silu_mul(dy.get(), dx.get(), m, dim / 2);
     if (op == "rope") {
       std::vector<int32_t> pos(m);
@@ -128,7 +138,7 @@ TEST(CudaOps, ElementwiseNormsRopeMatchCpu) {
     return dy.host();
   };
   for (const std::string op : {"add", "gelu_tanh", "gelu_erf", "relu", "layer_norm", "layer_norm_nobias", "rms_norm",
-                                "silu_mul", "rope", "gather", "scatter"}) {
+                                "add_rms_norm", "silu_mul", "rope", "gather", "scatter"}) {
     auto got = run(*gpu, op), want = run(cpu, op);
     if (op == "silu_mul") {  // only the first m * dim/2 values are outputs
       got.resize(m * dim / 2);

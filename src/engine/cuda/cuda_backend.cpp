@@ -296,6 +296,11 @@ class CudaBackend final : public Backend {
     void* low = produce_low(y, static_cast<size_t>(m) * dim);
     cuda::rms_norm(y, x, w, m, dim, eps, low, dtype_code(wtype_), stream_);
   }
+  void add_rms_norm(float* x, const float* r, float* y, const float* w, int m, int dim, float eps) override {
+    OpTimer timer_(profile_, stream_, &prof_, "add_rms_norm");
+    void* low = produce_low(y, static_cast<size_t>(m) * dim);
+    cuda::add_rms_norm(x, r, y, w, m, dim, eps, low, dtype_code(wtype_), stream_);
+  }
   void rope(float* x, std::span<const int32_t> positions, std::span<const float> inv_freq, int n_heads, int head_dim,
             float attention_scale) override {
     OpTimer timer_(profile_, stream_, &prof_, "rope");

@@ -106,6 +106,28 @@ __global__ void rms_norm_kernel(float* y, const float* x, const float* w, int di
   }
 }
 
+// Each thread reads r[i] before it writes y[i] (same i in both loops), so y may alias r.
+__global__ void add_rms_norm_kernel(float* x, const float* r, float* y, const float* w, int dim, float eps,
+                                    void* y_low, int low_type) {
+  __shared__ float red[32];
+  const size_t base = static_cast<size_t>(blockIdx.x) * dim;
+  float* xr = x + base;
+  const float* rr = r + base;
+  float* yr = y + base;
+  float s = 0.0f;
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+    const float v = xr[i] + rr[i];
+    xr[i] = v;
+    s += v * v;
+  }
+  const float rs = rsqrtf(block_sum(s, red) / dim + eps);
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+    const float v = w[i] * (xr[i] * rs);
+    yr[i] = v;
+    if (y_low) store_low(y_low, low_type, base + i, v);
+  }
+}
+
 // One thread per (row, head, j < half): rotates the pair (j, j + half) of that head.
 __global__ void rope_kernel(float* x, const int32_t* positions, const float* inv_freq, int m, int half, int n_heads,
                             int head_dim, float scale) {
@@ -264,6 +286,10 @@ void layer_norm(float* y, const float* x, const float* w, const float* b, int m,
 void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps, void* y_low, int low_type,
               cudaStream_t s) {
   if (m) rms_norm_kernel<<<m, norm_threads(dim), 0, s>>>(y, x, w, dim, eps, y_low, low_type);
+}
+void add_rms_norm(float* x, const float* r, float* y, const float* w, int m, int dim, float eps, void* y_low,
+                  int low_type, cudaStream_t s) {
+  if (m) add_rms_norm_kernel<<<m, norm_threads(dim), 0, s>>>(x, r, y, w, dim, eps, y_low, low_type);
 }
 void rope(float* x, const int32_t* positions, const float* inv_freq, int m, int half, int n_heads, int head_dim,
           float attention_scale, cudaStream_t s) {

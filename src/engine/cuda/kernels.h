@@ -20,6 +20,9 @@ void layer_norm(float* y, const float* x, const float* w, const float* b, int m,
 // the GEMM that follows, without a separate conversion pass.
 void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps, void* y_low, int low_type,
               cudaStream_t s);
+// x += r; y = w * x / rms(x) per row (y may alias r); y_low as in rms_norm.
+void add_rms_norm(float* x, const float* r, float* y, const float* w, int m, int dim, float eps, void* y_low,
+                  int low_type, cudaStream_t s);
 void rope(float* x, const int32_t* positions, const float* inv_freq, int m, int half, int n_heads, int head_dim,
           float attention_scale, cudaStream_t s);
 // kind: 0 = gelu_tanh, 1 = gelu_erf, 2 = relu
