@@ -10,8 +10,9 @@
 #               identical) and CUDA bf16, through `lighteval accelerate` and the mock Hub;
 #       bench:  scripts/bench_gpu.py (prefill throughput/MFU vs transformers, end-to-end runs);
 #               bench:small (GPT-2, SmolLM, Qwen2 shapes; TruthfulQA) or bench:8b (Llama-3-8B shape; MMLU).
-#       Default: tests parity. One device command may run 10 minutes: `tests bench:8b` and
-#       `parity bench:small` each fit (about 6 and 2.5 minutes on an H100).
+#       Default: tests parity. One device command may run 10 minutes: `tests bench:8b parity`
+#       fits (about 4.5 minutes on an H100), as does `parity bench:small`. BENCH_PROFILE=1 adds the
+#       per-op profile of one prefill pass to OUT/bench.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARRY=.carry/cuda
