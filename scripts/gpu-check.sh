@@ -9,7 +9,8 @@
 #       parity: leaderboard tasks on stories260K and tiny-random-gpt2, CPU vs CUDA fp32 (must be
 #               identical) and CUDA bf16, through `lighteval accelerate` and the mock Hub;
 #       bench:  scripts/bench_gpu.py (prefill throughput/MFU vs transformers, end-to-end runs);
-#               bench:small (GPT-2, SmolLM, Qwen2 shapes; TruthfulQA) or bench:8b (Llama-3-8B shape; MMLU).
+#               bench:small (GPT-2, SmolLM, Qwen2 shapes; TruthfulQA) or bench:8b (Llama-3-8B shape; MMLU);
+#               bench:8b-full: our full MMLU 5-shot on the 8B shape alone.
 #       Default: tests parity. One device command may run 10 minutes: `tests bench:8b parity`
 #       fits (about 4.5 minutes on an H100), as does `parity bench:small`. BENCH_PROFILE=1 adds the
 #       per-op profile of one prefill pass to OUT/bench.jsonl.
