@@ -19,6 +19,7 @@
 #include "tasks/prepare.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/py_float.h"
 #include "util/version.h"
 
 namespace lighteval::pipeline {
@@ -160,7 +161,7 @@ std::vector<Resp> call_model(const std::vector<Req>& requests, const char* label
 }
 
 std::string tuple_repr(double logprob, bool greedy) {
-  return "(" + report::py_float_repr(logprob) + ", " + (greedy ? "True" : "False") + ")";
+  return "(" + py_float_repr(logprob) + ", " + (greedy ? "True" : "False") + ")";
 }
 
 Json doc_golds_json(const tasks::Doc& doc) {
@@ -368,7 +369,7 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
         case RequestType::rolling: {
           const auto& r = responses.rolling.at(ref.index);
           data.rolling_logprob = r.logprob;
-          add_pred(report::py_float_repr(r.logprob));
+          add_pred(py_float_repr(r.logprob));
           rec.input_tokens.push_back(r.tokens);
           rec.cont_tokens.push_back({});
           rec.truncated.push_back(r.truncated_tokens);
@@ -378,7 +379,7 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
         case RequestType::single_token: {
           const auto& r = responses.single_token.at(ref.index);
           data.logprobs.insert(data.logprobs.end(), r.logprobs.begin(), r.logprobs.end());
-          for (double lp : r.logprobs) add_pred(report::py_float_repr(lp));  // v0.5 flattens the lists
+          for (double lp : r.logprobs) add_pred(py_float_repr(lp));  // v0.5 flattens the lists
           rec.input_tokens.push_back(r.input_tokens);
           rec.cont_tokens.push_back(r.choice_tokens);
           rec.truncated.push_back(r.truncated_tokens);

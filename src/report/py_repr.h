@@ -8,10 +8,10 @@
 #include <string_view>
 
 #include "util/json.h"
+#include "util/py_float.h"
 
 namespace lighteval::report {
 
-std::string py_float_repr(double v);
 std::string py_str_repr(std::string_view s);
 // JSON -> Python repr: null -> None, bool -> True/False, integers as ints, floats via
 // py_float_repr, arrays as lists, objects as dicts (keys in their order).

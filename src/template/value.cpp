@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "template/pystr.h"
+#include "util/py_float.h"
 
 namespace lighteval::jinja::detail {
 
@@ -168,42 +169,6 @@ std::string type_name(const Value& v) {
 
 void throw_undefined(const Value& v) {
   throw TemplateError(v.undefined_hint().empty() ? std::string("undefined value") : v.undefined_hint());
-}
-
-std::string py_float_repr(double d) {
-  if (std::isnan(d)) return "nan";
-  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-  if (d == 0) return std::signbit(d) ? "-0.0" : "0.0";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  std::string sci(buf, res.ptr);
-  // sci = [-]d[.ddd]e[+-]XX : split into digits and the decimal exponent.
-  bool neg = sci[0] == '-';
-  if (neg) sci.erase(0, 1);
-  size_t epos = sci.find('e');
-  std::string mant = sci.substr(0, epos);
-  int exp = std::stoi(sci.substr(epos + 1));
-  std::string digits;
-  for (char c : mant)
-    if (c != '.') digits.push_back(c);
-  std::string out = neg ? "-" : "";
-  if (exp >= -5 && exp < 16) {
-    // Python's repr switches to exponent notation below 1e-4 and from 1e16 on.
-    if (exp < -4) goto scientific;
-    if (exp >= 0) {
-      std::string intpart = digits.substr(0, std::min<size_t>(digits.size(), exp + 1));
-      while (static_cast<int>(intpart.size()) < exp + 1) intpart.push_back('0');
-      std::string frac = static_cast<int>(digits.size()) > exp + 1 ? digits.substr(exp + 1) : "0";
-      return out + intpart + "." + frac;
-    }
-    return out + "0." + std::string(static_cast<size_t>(-exp - 1), '0') + digits;
-  }
-scientific:
-  out += digits.substr(0, 1);
-  if (digits.size() > 1) out += "." + digits.substr(1);
-  char ebuf[16];
-  std::snprintf(ebuf, sizeof ebuf, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-  return out + ebuf;
 }
 
 std::string py_repr(const Value& v) {

@@ -99,7 +99,6 @@ std::string type_name(const Value& v);
 
 std::string py_str(const Value& v);   // str(v); Undefined -> ""
 std::string py_repr(const Value& v);  // repr(v)
-std::string py_float_repr(double d);
 bool py_equal(const Value& a, const Value& b);
 // a < b as Python orders it; TemplateError for incomparable types.
 bool py_less(const Value& a, const Value& b);
