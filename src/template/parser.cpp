@@ -403,29 +403,21 @@ class Parser {
     return e;
   }
 
-  ExprPtr parse_or() {
-    ExprPtr left = parse_and();
-    while (is_name("or")) {
-      auto e = make(ExprKind::Or);
+  // Left-associative `a or b or c` / `a and b and c`, with `operand` parsing each side.
+  ExprPtr parse_logical(ExprKind kind, const char* word, ExprPtr (Parser::*operand)()) {
+    ExprPtr left = (this->*operand)();
+    while (is_name(word)) {
+      auto e = make(kind);
       next();
       e->a = std::move(left);
-      e->b = parse_and();
+      e->b = (this->*operand)();
       left = sized(std::move(e));
     }
     return left;
   }
 
-  ExprPtr parse_and() {
-    ExprPtr left = parse_not();
-    while (is_name("and")) {
-      auto e = make(ExprKind::And);
-      next();
-      e->a = std::move(left);
-      e->b = parse_not();
-      left = sized(std::move(e));
-    }
-    return left;
-  }
+  ExprPtr parse_or() { return parse_logical(ExprKind::Or, "or", &Parser::parse_and); }
+  ExprPtr parse_and() { return parse_logical(ExprKind::And, "and", &Parser::parse_not); }
 
   ExprPtr parse_not() {
     DepthGuard guard(*this);
