@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/strings.h"
+
 namespace lighteval::metrics::py {
 
 std::u32string decode(std::string_view utf8);  // invalid bytes become U+FFFD
@@ -22,7 +24,7 @@ std::string rstrip(std::string_view s);
 std::vector<std::string> split(std::string_view s);  // str.split() with no argument
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string lower(std::string_view s);
-std::string replace_all(std::string s, std::string_view from, std::string_view to);
+using lighteval::replace_all;  // str.replace (util/strings.h)
 
 // ASCII punctuation of Python's string.punctuation.
 bool is_ascii_punct(char32_t c);

@@ -6,10 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "util/strings.h"
+
 namespace lighteval::tasks::text {
 
-// str.replace(old, new): every non-overlapping occurrence, left to right.
-std::string replace_all(const std::string& s, const std::string& from, const std::string& to);
+using lighteval::replace_all;  // str.replace (util/strings.h)
 // str.strip() over ASCII and Unicode whitespace (U+0085, U+00A0, U+1680, U+2000-U+200A,
 // U+2028, U+2029, U+202F, U+205F, U+3000; and \x1c-\x1f as Python does).
 std::string strip(const std::string& s);
