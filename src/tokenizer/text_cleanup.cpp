@@ -1,7 +1,5 @@
 #include "tokenizer/text_cleanup.h"
 
-#include <utility>
-
 #include "util/strings.h"
 
 namespace lighteval::tokenizer {
