@@ -45,27 +45,15 @@ size_t length(std::string_view s) {
   return n;
 }
 
-bool is_space(char32_t c) {
-  // Python's str.isspace(): bidirectional class WS, B or S, or category Zs.
-  switch (c) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x1C: case 0x1D: case 0x1E:
-    case 0x1F: case 0x20: case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
-    case 0x202F: case 0x205F: case 0x3000:
-      return true;
-    default:
-      return c >= 0x2000 && c <= 0x200A;
-  }
-}
-
 namespace {
 // Byte range [begin, end) of s without leading/trailing Python whitespace.
 std::pair<size_t, size_t> strip_range(std::string_view s, bool left, bool right) {
   std::u32string u = decode(s);
   size_t b = 0, e = u.size();
   if (left)
-    while (b < e && is_space(u[b])) ++b;
+    while (b < e && py_isspace(u[b])) ++b;
   if (right)
-    while (e > b && is_space(u[e - 1])) --e;
+    while (e > b && py_isspace(u[e - 1])) --e;
   // Map code point offsets back to bytes by re-encoding (texts here are short).
   size_t byte_b = encode(std::u32string_view(u).substr(0, b)).size();
   size_t byte_len = encode(std::u32string_view(u).substr(b, e - b)).size();
@@ -88,9 +76,9 @@ std::vector<std::string> split(std::string_view s) {
   std::u32string u = decode(s);
   size_t i = 0;
   while (i < u.size()) {
-    while (i < u.size() && is_space(u[i])) ++i;
+    while (i < u.size() && py_isspace(u[i])) ++i;
     size_t j = i;
-    while (j < u.size() && !is_space(u[j])) ++j;
+    while (j < u.size() && !py_isspace(u[j])) ++j;
     if (j > i) out.push_back(encode(std::u32string_view(u).substr(i, j - i)));
     i = j;
   }

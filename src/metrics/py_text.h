@@ -18,7 +18,6 @@ std::u32string decode(std::string_view utf8);  // invalid bytes become U+FFFD
 std::string encode(std::u32string_view text);
 size_t length(std::string_view utf8);  // Python len(): code points
 
-bool is_space(char32_t c);  // str.isspace()
 std::string strip(std::string_view s);
 std::string rstrip(std::string_view s);
 std::vector<std::string> split(std::string_view s);  // str.split() with no argument

@@ -8,12 +8,6 @@ namespace lighteval::tasks::text {
 
 namespace {
 
-bool is_python_space(int32_t c) {
-  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||
-         c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-         c == 0x202f || c == 0x205f || c == 0x3000;
-}
-
 // Decodes the code point at s[i]; invalid bytes decode as themselves (never whitespace).
 int32_t decode(const std::string& s, size_t i, size_t& len) {
   utf8proc_int32_t cp = -1;
@@ -40,7 +34,7 @@ std::string strip(const std::string& s) {
   while (begin < s.size()) {
     size_t len = 0;
     int32_t cp = decode(s, begin, len);
-    if (!is_python_space(cp)) break;
+    if (!py_isspace(cp)) break;
     begin += len;
   }
   size_t end = begin;
@@ -48,7 +42,7 @@ std::string strip(const std::string& s) {
     size_t len = 0;
     int32_t cp = decode(s, i, len);
     i += len;
-    if (!is_python_space(cp)) end = i;
+    if (!py_isspace(cp)) end = i;
   }
   return s.substr(begin, end - begin);
 }

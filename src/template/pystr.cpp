@@ -65,18 +65,6 @@ utf8proc_category_t category(char32_t c) {
 }
 }  // namespace
 
-bool py_isspace(char32_t c) {
-  // CPython: bidirectional type WS/B/S or category Zs.
-  switch (c) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x1C: case 0x1D: case 0x1E:
-    case 0x1F: case 0x20: case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
-    case 0x202F: case 0x205F: case 0x3000:
-      return true;
-    default:
-      return c >= 0x2000 && c <= 0x200A;
-  }
-}
-
 bool py_isalpha(char32_t c) {
   if (c < 0x80) return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
   auto cat = category(c);

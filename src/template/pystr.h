@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "util/strings.h"  // py_isspace
+
 namespace lighteval::jinja::detail {
 
 std::vector<char32_t> utf8_decode(const std::string& s);  // invalid bytes map to U+FFFD-free raw bytes
@@ -14,7 +16,6 @@ std::string utf8_encode(const std::vector<char32_t>& cps);
 void utf8_append(std::string& out, char32_t cp);
 std::int64_t utf8_length(const std::string& s);
 
-bool py_isspace(char32_t c);
 bool py_isalnum(char32_t c);
 bool py_isalpha(char32_t c);
 bool py_isdigit(char32_t c);

@@ -20,4 +20,17 @@ inline std::string replace_all(std::string_view s, std::string_view from, std::s
   return out;
 }
 
+// str.isspace() for one code point: CPython's whitespace (bidirectional class WS, B or S, or
+// category Zs), including \x1c-\x1f, U+0085 and U+00A0.
+inline bool py_isspace(char32_t c) {
+  switch (c) {
+    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x1C: case 0x1D: case 0x1E:
+    case 0x1F: case 0x20: case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
+    case 0x202F: case 0x205F: case 0x3000:
+      return true;
+    default:
+      return c >= 0x2000 && c <= 0x200A;
+  }
+}
+
 }  // namespace lighteval
