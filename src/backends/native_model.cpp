@@ -279,14 +279,16 @@ class NativeModel final : public Model {
   void size_for_device(const NativeModelConfig& c, const model::ModelConfig& mc) {
     const double util = c.gpu_memory_utilisation.value_or(0.8);
     const double free = static_cast<double>(backend_->free_memory()) * util;
+    // K and V rows are stored in the activation dtype (2 bytes each on a bf16/fp16 GPU run).
+    const double kv_bytes = 2.0 * static_cast<double>(backend_->activation_size()) * model_->kv_dim();
     const double act = static_cast<double>(model_->activation_bytes_per_row()) +
-                       2.0 * mc.intermediate_size + 8.0 * model_->kv_dim() + 4.0 * mc.vocab_size;
+                       2.0 * mc.intermediate_size + kv_bytes + 4.0 * mc.vocab_size;
     const int fit = static_cast<int>(std::min(free / act, 65536.0));
     score_opt_.max_batch_tokens = std::max(std::min(fit, 16384), std::min(max_length_, fit));
     if (fit < max_length_)
       throw Error("the GPU has room for " + std::to_string(fit) + " tokens per batch after loading the weights, "
                   "fewer than max_length " + std::to_string(max_length_) + "; lower max_length or use dtype=bfloat16");
-    const double kv_row = 8.0 * model_->kv_dim() * mc.n_layers + act;
+    const double kv_row = kv_bytes * mc.n_layers + act;
     gen_batch_tokens_ = static_cast<int>(std::min(free / kv_row, 1.0e6));
     log::info("{}: {} tokens per scoring batch, {} KV rows for generation", backend_->name(),
               score_opt_.max_batch_tokens, gen_batch_tokens_);

@@ -1,10 +1,15 @@
-// engine/backend: the one op interface every device implements (CPU now, CUDA next), in the
-// spirit of CTranslate2's primitives<Device>: model code is written once against `Backend`, and
-// each device provides the kernels. Activation buffers are fp32 device memory owned through
-// DeviceBuffer; pointers passed to ops live on the backend's device. All matrices are row-major.
-// Weight matrices (the `w` of linear() and embedding tables) are allocated with alloc_weight() and
-// may be stored in the backend's weight dtype (bf16/fp16 on CUDA, always fp32 on the CPU); ops
-// accumulate in fp32 whatever the storage.
+// engine/backend: the one op interface every device implements (CPU, CUDA), in the spirit of
+// CTranslate2's primitives<Device>: model code is written once against `Backend`, and each device
+// provides the kernels. Buffers are device memory owned through DeviceBuffer; pointers passed to
+// ops live on the backend's device. All matrices are row-major. Three kinds of buffer:
+// - alloc(): fp32 (the residual stream, logits, anything the host exchanges often);
+// - alloc_weight(): weight matrices (the `w` of linear() and embedding tables) in the backend's
+//   weight dtype (bf16/fp16 on CUDA when asked, always fp32 on the CPU);
+// - alloc_activation(): activations in activation_dtype() (CUDA: the weight dtype, so bf16 runs
+//   move half the bytes through every memory-bound op and feed the tensor cores directly; the
+//   CPU: fp32). Offsets into such a buffer go through activation_offset().
+// Every op accepts fp32 and activation buffers for each operand and accumulates in fp32 whatever
+// the storage; upload()/download()/copy() take and give fp32 values for any kind of buffer.
 #pragma once
 
 #include <cstddef>
@@ -58,6 +63,14 @@ class Backend {
   virtual DType weight_dtype() const { return DType::f32; }
   virtual float* alloc_weight(size_t n) { return alloc(n); }
   virtual void upload_weight(float* dst, const float* src, size_t n) { upload(dst, src, n); }
+  // Activation storage (see the header comment). Each buffer keeps the dtype it was allocated with.
+  virtual DType activation_dtype() const { return DType::f32; }
+  virtual float* alloc_activation(size_t n) { return alloc(n); }
+  size_t activation_size() const { return activation_dtype() == DType::f32 ? 4 : 2; }
+  // Element n of an activation buffer allocated under the current activation dtype.
+  float* activation_offset(float* p, size_t n) const {
+    return reinterpret_cast<float*>(reinterpret_cast<char*>(p) + n * activation_size());
+  }
   // Bytes of device memory free now, for sizing batches and caches; 0 when the device does not say.
   virtual size_t free_memory() const { return 0; }
   // Waits for queued device work (timing, benchmarks); a no-op where ops are synchronous.
@@ -130,24 +143,28 @@ class DeviceBuffer {
     b.p_ = n ? be.alloc_weight(n) : nullptr;
     return b;
   }
+  // An activation buffer of n elements in the backend's activation dtype.
+  static DeviceBuffer activation(Backend& be, size_t n) {
+    DeviceBuffer b;
+    b.ensure_activation(be, n);
+    return b;
+  }
   ~DeviceBuffer() { reset(); }
-  DeviceBuffer(DeviceBuffer&& o) noexcept : be_(o.be_), n_(o.n_), p_(o.p_) { o.p_ = nullptr; o.n_ = 0; }
+  DeviceBuffer(DeviceBuffer&& o) noexcept : be_(o.be_), n_(o.n_), p_(o.p_), act_(o.act_) { o.p_ = nullptr; o.n_ = 0; }
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
     if (this != &o) {
       reset();
-      be_ = o.be_; n_ = o.n_; p_ = o.p_;
+      be_ = o.be_; n_ = o.n_; p_ = o.p_; act_ = o.act_;
       o.p_ = nullptr; o.n_ = 0;
     }
     return *this;
   }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  // Grows (never shrinks) to at least n elements; contents are not kept.
-  void ensure(Backend& be, size_t n) {
-    if (n <= n_ && be_ == &be) return;
-    reset();
-    be_ = &be; n_ = n; p_ = n ? be.alloc(n) : nullptr;
-  }
+  // Grows (never shrinks) to at least n fp32 elements; contents are not kept.
+  void ensure(Backend& be, size_t n) { grow(be, n, false); }
+  // The same for an activation buffer.
+  void ensure_activation(Backend& be, size_t n) { grow(be, n, true); }
   void reset() {
     if (p_ && be_) be_->free(p_);
     p_ = nullptr; n_ = 0;
@@ -156,9 +173,17 @@ class DeviceBuffer {
   size_t size() const { return n_; }
 
  private:
+  void grow(Backend& be, size_t n, bool activation) {
+    if (n <= n_ && be_ == &be && act_ == activation) return;
+    reset();
+    be_ = &be; n_ = n; act_ = activation;
+    p_ = n ? (activation ? be.alloc_activation(n) : be.alloc(n)) : nullptr;
+  }
+
   Backend* be_ = nullptr;
   size_t n_ = 0;
   float* p_ = nullptr;
+  bool act_ = false;
 };
 
 }  // namespace lighteval::engine

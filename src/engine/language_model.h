@@ -19,7 +19,7 @@ struct ForwardBatch {
   std::vector<int32_t> output_rows;  // rows whose logits are wanted, in output order
 };
 
-// Per-layer key/value stores of `rows` rows of width kv_dim. With shared_layers every layer uses the
+// Per-layer key/value stores of `rows` rows of width kv_dim, in the backend's activation dtype. With shared_layers every layer uses the
 // same store: enough for a forward that needs no cache afterwards (scoring), since layer l's keys
 // are dead once layer l's attention is done.
 class KvCache {
@@ -28,8 +28,8 @@ class KvCache {
       : rows_(rows), shared_(shared_layers) {
     const int stores = shared_layers ? 1 : n_layers;
     for (int i = 0; i < stores; ++i) {
-      k_.emplace_back(be, static_cast<size_t>(rows) * kv_dim);
-      v_.emplace_back(be, static_cast<size_t>(rows) * kv_dim);
+      k_.push_back(DeviceBuffer::activation(be, static_cast<size_t>(rows) * kv_dim));
+      v_.push_back(DeviceBuffer::activation(be, static_cast<size_t>(rows) * kv_dim));
     }
   }
   float* k(int layer) { return k_[shared_ ? 0 : layer].get(); }

@@ -64,7 +64,7 @@ void Transformer::gpt2_block(int l, const engine::ForwardBatch& b, engine::KvCac
   // Row chunks: each chunk's output overwrites only its own, already consumed, rows of h_.
   for (int r0 = 0; r0 < m; r0 += mlp_chunk_) {
     const int c = std::min(mlp_chunk_, m - r0);
-    float* h = h_.get() + static_cast<size_t>(r0) * H;
+    float* h = be_.activation_offset(h_.get(), static_cast<size_t>(r0) * H);
     be_.linear(mlp_.get(), h, L.w_up.get(), L.b_up.get(), c, H, I);
     const size_t n = static_cast<size_t>(c) * I;
     if (cfg_.activation == "gelu")

@@ -85,7 +85,7 @@ void Transformer::llama_block(int l, const engine::ForwardBatch& b, engine::KvCa
   // Row chunks: each chunk's output overwrites only its own, already consumed, rows of h_.
   for (int r0 = 0; r0 < m; r0 += mlp_chunk_) {
     const int c = std::min(mlp_chunk_, m - r0);
-    float* h = h_.get() + static_cast<size_t>(r0) * H;
+    float* h = be_.activation_offset(h_.get(), static_cast<size_t>(r0) * H);
     be_.linear(mlp_.get(), h, L.w_up.get(), L.b_up.get(), c, H, 2 * I);
     be_.silu_mul(mlp2_.get(), mlp_.get(), c, I);
     be_.linear(h, mlp2_.get(), L.w_down.get(), L.b_down.get(), c, I, H);

@@ -115,7 +115,9 @@ std::optional<int> Transformer::position_limit() const {
 
 size_t Transformer::activation_bytes_per_row() const {
   const size_t H = cfg_.hidden_size, qd = static_cast<size_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
-  return sizeof(float) * (3 * H + 2 * qd + 2 * kvd + 3 * static_cast<size_t>(cfg_.intermediate_size));
+  // x_ and out_h_ are fp32; the rest are activation buffers.
+  return sizeof(float) * 2 * H +
+         be_.activation_size() * (H + 2 * qd + 2 * kvd + 3 * static_cast<size_t>(cfg_.intermediate_size));
 }
 
 int Transformer::mlp_rows(int m) const { return std::min(m, mlp_chunk_); }
@@ -128,7 +130,7 @@ size_t Transformer::activation_bytes(int rows) const {
   const size_t H = cfg_.hidden_size, qd = static_cast<size_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
   const size_t m = static_cast<size_t>(rows), c = static_cast<size_t>(mlp_rows(rows));
   const size_t mlp = c * mlp_width() + (cfg_.family == Family::gpt2 ? 0 : c * cfg_.intermediate_size);
-  return sizeof(float) * (m * (2 * H + 2 * qd + 2 * kvd) + mlp);
+  return sizeof(float) * m * H + be_.activation_size() * (m * (H + 2 * qd + 2 * kvd) + mlp);
 }
 
 void Transformer::attention_sublayer(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m, bool rope,
@@ -156,16 +158,18 @@ void Transformer::forward(const engine::ForwardBatch& b, engine::KvCache& kv, De
   if (m == 0) return;
   const size_t qd = static_cast<size_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
   const size_t I = cfg_.intermediate_size;
+  // The residual stream x_ is fp32; sublayer inputs and outputs are activation buffers (bf16 on a
+  // GPU running bf16 weights).
   x_.ensure(be_, m * H);
-  h_.ensure(be_, m * H);
-  q_.ensure(be_, m * qd);
-  k_.ensure(be_, m * kvd);
-  v_.ensure(be_, m * kvd);
-  att_.ensure(be_, m * qd);
+  h_.ensure_activation(be_, m * H);
+  q_.ensure_activation(be_, m * qd);
+  k_.ensure_activation(be_, m * kvd);
+  v_.ensure_activation(be_, m * kvd);
+  att_.ensure_activation(be_, m * qd);
   // The MLP runs over row chunks (rows are independent there), so its wide intermediate buffers
   // stay small whatever the batch: they were the largest activations.
-  mlp_.ensure(be_, mlp_rows(m) * mlp_width());
-  if (cfg_.family != Family::gpt2) mlp2_.ensure(be_, mlp_rows(m) * I);
+  mlp_.ensure_activation(be_, mlp_rows(m) * mlp_width());
+  if (cfg_.family != Family::gpt2) mlp2_.ensure_activation(be_, mlp_rows(m) * I);
   for (int32_t t : b.tokens)
     if (t < 0 || t >= V) throw Error("token id " + std::to_string(t) + " is outside the vocabulary");
 
@@ -198,11 +202,13 @@ void Transformer::forward(const engine::ForwardBatch& b, engine::KvCache& kv, De
   logits.ensure(be_, static_cast<size_t>(std::max(n_out, 1)) * Vp);
   if (Vp != V) be_.set_logits_stride(logits.get(), Vp);
   if (n_out == 0) return;
-  be_.gather_rows(h_.get(), x_.get(), b.output_rows, H);
+  // In fp32 from the residual stream: the norm runs in place on the gathered rows.
+  be_.gather_rows(out_h_.get(), x_.get(), b.output_rows, H);
   if (cfg_.family == Family::gpt2)
-    be_.layer_norm(out_h_.get(), h_.get(), norm_w_.get(), norm_b_.get(), n_out, H, static_cast<float>(cfg_.norm_eps));
+    be_.layer_norm(out_h_.get(), out_h_.get(), norm_w_.get(), norm_b_.get(), n_out, H,
+                   static_cast<float>(cfg_.norm_eps));
   else
-    be_.rms_norm(out_h_.get(), h_.get(), norm_w_.get(), n_out, H, static_cast<float>(cfg_.norm_eps));
+    be_.rms_norm(out_h_.get(), out_h_.get(), norm_w_.get(), n_out, H, static_cast<float>(cfg_.norm_eps));
   const float* head = lm_head_.get() ? lm_head_.get() : embed_.get();
   be_.linear(logits.get(), out_h_.get(), head, nullptr, n_out, H, Vp);
 }

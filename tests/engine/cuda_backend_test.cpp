@@ -63,13 +63,26 @@ float round_f16(float x) {
   // Through _Float16, which rounds to nearest even.
   return static_cast<float>(static_cast<_Float16>(x));
 }
+std::vector<float> rounded(std::vector<float> v, DType t) {
+  if (t != DType::f32)
+    for (auto& e : v) e = t == DType::bf16 ? round_bf16(e) : round_f16(e);
+  return v;
+}
+// Output rounding of an activation buffer: half a unit in the last place, relative (2^-9 for
+// bf16, 2^-12 for fp16), with room for fp32 summation-order differences.
+double storage_tol(DType t) { return t == DType::bf16 ? 4e-3 : t == DType::f16 ? 1e-3 : 1e-5; }
 
 // A host vector on a backend, and back.
 struct Dev {
   Backend& be;
   DeviceBuffer buf;
-  Dev(Backend& b, const std::vector<float>& h) : be(b), buf(b, h.size()) { b.upload(buf.get(), h.data(), h.size()); }
-  Dev(Backend& b, size_t n) : be(b), buf(b, n) {}
+  // act: an activation buffer (the backend's activation dtype; uploads round to it).
+  Dev(Backend& b, const std::vector<float>& h, bool act = false)
+      : be(b), buf(act ? DeviceBuffer::activation(b, h.size()) : DeviceBuffer(b, h.size())) {
+    b.upload(buf.get(), h.data(), h.size());
+  }
+  Dev(Backend& b, size_t n, bool act = false)
+      : be(b), buf(act ? DeviceBuffer::activation(b, n) : DeviceBuffer(b, n)) {}
   float* get() { return buf.get(); }
   std::vector<float> host() {
     std::vector<float> h(buf.size());
@@ -92,13 +105,16 @@ void expect_close(const std::vector<float>& got, const std::vector<float>& want,
   EXPECT_EQ(bad, 0u) << what << ": worst relative error " << worst << " (tolerance " << rel << ")";
 }
 
-TEST(CudaOps, ElementwiseNormsRopeMatchCpu) {
-  CUDA_OR_SKIP(gpu);
+// fp32 buffers, then bf16 and fp16 activation buffers (the CPU fed the same rounded inputs; only
+// the rounding of the stored outputs differs). The residual of add_rms_norm stays fp32.
+void check_elementwise(Backend& gpu, DType t) {
   CpuBackend cpu(2);
+  gpu.set_weight_dtype(t);
+  const bool act = t != DType::f32;
   const int m = 37, dim = 320;
-  const auto x = random_vec(m * dim, 1), w = random_vec(dim, 2), b = random_vec(dim, 3);
+  const auto x = rounded(random_vec(m * dim, 1), t), w = random_vec(dim, 2), b = random_vec(dim, 3);
   auto run = [&](Backend& be, const std::string& op) {
-    Dev dx(be, x), dw(be, w), db(be, b), dy(be, x);
+    Dev dx(be, x, act), dw(be, w), db(be, b), dy(be, x, act);
     const size_t n = x.size();
     if (op == "add") be.add(dy.get(), dx.get(), n);
     if (op == "gelu_tanh") be.gelu_tanh(dy.get(), n);
@@ -108,7 +124,7 @@ TEST(CudaOps, ElementwiseNormsRopeMatchCpu) {
     if (op == "layer_norm_nobias") be.layer_norm(dy.get(), dx.get(), dw.get(), nullptr, m, dim, 1e-5f);
     if (op == "rms_norm") be.rms_norm(dy.get(), dx.get(), dw.get(), m, dim, 1e-6f);
     if (op == "add_rms_norm") {  // the output over its residual input (y aliases r), x returned after
-      Dev dr(be, x.size());
+      Dev dr(be, x.size(), act);
       be.copy(dr.get(), dy.get(), x.size());
       be.add(dr.get(), dx.get(), x.size());  // r = 2x: differs from x
       Dev dxx(be, x);
@@ -127,7 +143,7 @@ TEST(CudaOps, ElementwiseNormsRopeMatchCpu) {
     }
     if (op == "gather") {
       std::vector<int32_t> rows = {5, 0, 36, 5, 17};
-      Dev out(be, rows.size() * dim);
+      Dev out(be, rows.size() * dim, act);
       be.gather_rows(out.get(), dx.get(), rows, dim);
       return out.host();
     }
@@ -139,13 +155,19 @@ TEST(CudaOps, ElementwiseNormsRopeMatchCpu) {
   };
   for (const std::string op : {"add", "gelu_tanh", "gelu_erf", "relu", "layer_norm", "layer_norm_nobias", "rms_norm",
                                 "add_rms_norm", "silu_mul", "rope", "gather", "scatter"}) {
-    auto got = run(*gpu, op), want = run(cpu, op);
+    auto got = run(gpu, op), want = run(cpu, op);
     if (op == "silu_mul") {  // only the first m * dim/2 values are outputs
       got.resize(m * dim / 2);
       want.resize(m * dim / 2);
     }
-    expect_close(got, want, 1e-5, op);
+    expect_close(got, want, storage_tol(t), op + " " + dtype_name(t));
   }
+  gpu.set_weight_dtype(DType::f32);
+}
+
+TEST(CudaOps, ElementwiseNormsRopeMatchCpu) {
+  CUDA_OR_SKIP(gpu);
+  for (DType t : {DType::f32, DType::bf16, DType::f16}) check_elementwise(*gpu, t);
 }
 
 TEST(CudaOps, LinearPerDtypeMatchesCpu) {
@@ -183,10 +205,12 @@ TEST(CudaOps, LinearPerDtypeMatchesCpu) {
 }
 
 // Random packed batches: roots, prefix-tree children with context spans, decode rows against a
-// cache, GQA; long segments cross the 64-row tile and the 32/64-key chunk boundaries. fp32 weights
-// select the exact fp32 kernel (1e-5); bf16 weights the tensor-core kernel, whose Q, K, V and
-// softmax weights are rounded to bf16 (3e-2 of the output scale; head_dim 40 falls back to fp32).
-void check_attention(Backend& gpu, DType t, double tol) {
+// cache, GQA; long segments cross the 64-row tile and the 32/64-key chunk boundaries. fp32 buffers
+// take the exact fp32 kernel (1e-5) whatever the weights. With `act`, q/k/v/out are activation
+// buffers of dtype t and the CPU gets the same rounded q/k/v: prefill on head_dim 32/64/128 runs
+// the tensor-core kernel, whose softmax weights P are rounded to t for P V (tol), the other head
+// dims and decode steps the exact kernel reading and writing t (output rounding only).
+void check_attention(Backend& gpu, DType t, bool act, double tol) {
   CpuBackend cpu(2);
   gpu.set_weight_dtype(t);
   for (const auto& [n_heads, n_kv, hd] :
@@ -210,33 +234,38 @@ void check_attention(Backend& gpu, DType t, double tol) {
       segs.push_back({rows, len, rows, {}});
       rows += len;
     }
-    const auto q = random_vec(static_cast<size_t>(rows) * n_heads * hd, 10 + hd);
-    const auto k = random_vec(static_cast<size_t>(rows) * n_kv * hd, 20 + hd);
-    const auto v = random_vec(static_cast<size_t>(rows) * n_kv * hd, 30 + hd);
+    const DType stored = act ? t : DType::f32;
+    const auto q = rounded(random_vec(static_cast<size_t>(rows) * n_heads * hd, 10 + hd), stored);
+    const auto k = rounded(random_vec(static_cast<size_t>(rows) * n_kv * hd, 20 + hd), stored);
+    const auto v = rounded(random_vec(static_cast<size_t>(rows) * n_kv * hd, 30 + hd), stored);
     auto run = [&](Backend& be, std::span<const AttnSegment> sg) {
-      Dev dq(be, q), dk(be, k), dv(be, v), out(be, std::vector<float>(q.size(), 0.0f));
+      Dev dq(be, q, act), dk(be, k, act), dv(be, v, act), out(be, std::vector<float>(q.size(), 0.0f), act);
       be.attention(out.get(), dq.get(), dk.get(), dv.get(), sg, n_heads, n_kv, hd, 1.0f / std::sqrt(float(hd)));
       return out.host();
     };
-    const std::string what = std::string("attention ") + dtype_name(t) + " h=" + std::to_string(n_heads) +
-                             " kv=" + std::to_string(n_kv) + " hd=" + std::to_string(hd);
-    expect_close(run(gpu, segs), run(cpu, segs), tol, what);
-    // Decode steps: one row per sequence against its cache (the fp32 kernel whatever the dtype).
+    const std::string what = std::string("attention ") + dtype_name(t) + (act ? " stored" : " fp32 buffers") +
+                             " h=" + std::to_string(n_heads) + " kv=" + std::to_string(n_kv) +
+                             " hd=" + std::to_string(hd);
+    const bool tensor_cores = act && (hd == 32 || hd == 64 || hd == 128);
+    expect_close(run(gpu, segs), run(cpu, segs), tensor_cores ? tol : storage_tol(stored), what);
+    // Decode steps: one row per sequence against its cache (the exact kernel whatever the dtype).
     std::vector<AttnSegment> dec;
     for (int i = 0; i < 6; ++i) dec.push_back({i, 1, 200 + i, {{i * 30, i * 30 + 25}}});
-    expect_close(run(gpu, dec), run(cpu, dec), 1e-5, what + " decode");
+    expect_close(run(gpu, dec), run(cpu, dec), storage_tol(stored), what + " decode");
   }
   gpu.set_weight_dtype(DType::f32);
 }
 
 TEST(CudaOps, AttentionMatchesCpu) {
   CUDA_OR_SKIP(gpu);
-  check_attention(*gpu, DType::f32, 1e-5);
+  check_attention(*gpu, DType::f32, false, 1e-5);
+  check_attention(*gpu, DType::bf16, false, 1e-5);  // fp32 buffers under bf16 weights: exact kernel
 }
 
-TEST(CudaOps, TensorCoreAttentionMatchesCpuWithinBf16) {
+TEST(CudaOps, TensorCoreAttentionMatchesCpuWithinStorage) {
   CUDA_OR_SKIP(gpu);
-  check_attention(*gpu, DType::bf16, 3e-2);
+  check_attention(*gpu, DType::bf16, true, 1e-2);
+  check_attention(*gpu, DType::f16, true, 3e-3);
 }
 
 TEST(CudaOps, LogprobGatherAndArgmaxMatchCpu) {
@@ -313,60 +342,31 @@ TEST(CudaOps, PaddedLogitsRowsReadOnlyTheVocabulary) {
   EXPECT_EQ(am, want_am);
 }
 
-// bf16 GEMM inputs are rounded once and the rounded copy is reused while its source is unchanged
-// (q, k, v read the same normed rows; rms_norm and silu_mul write the copy themselves). Every
-// change of the source must be seen: reference = the CPU with each GEMM input rounded on the host.
-TEST(CudaOps, GemmInputCopiesFollowTheirSource) {
+// GEMMs on activation buffers: inputs and outputs stored bf16/fp16 (or one of them fp32), bias
+// added before the output is rounded. Reference: the CPU on the rounded inputs and weights, its
+// output rounded like the stored one.
+TEST(CudaOps, LinearOnActivationBuffersMatchesCpu) {
   CUDA_OR_SKIP(gpu);
   CpuBackend cpu(2);
-  const int m = 33, k = 192, n = 96, inter = 96;
-  const auto x = random_vec(m * k, 50), nw = random_vec(k, 51), w1 = random_vec(n * k, 52, 0.05f),
-             w2 = random_vec(n * k, 53, 0.05f), w3 = random_vec(k * inter, 54, 0.05f),
-             gu = random_vec(m * 2 * inter, 55);
-  gpu->set_weight_dtype(DType::bf16);
-  auto weight = [&](const std::vector<float>& h) {
-    DeviceBuffer b = DeviceBuffer::weight(*gpu, h.size());
-    gpu->upload_weight(b.get(), h.data(), h.size());
-    return b;
-  };
-  DeviceBuffer g1 = weight(w1), g2 = weight(w2), g3 = weight(w3);
-  Dev gx(*gpu, x), gnw(*gpu, nw), gh(*gpu, x.size()), gq(*gpu, m * n), gk(*gpu, m * n), gq2(*gpu, m * n),
-      ggu(*gpu, gu), go(*gpu, m * inter), gd(*gpu, m * k), gd2(*gpu, m * k);
-  gpu->rms_norm(gh.get(), gx.get(), gnw.get(), m, k, 1e-6f);
-  gpu->linear(gq.get(), gh.get(), g1.get(), nullptr, m, k, n);
-  gpu->linear(gk.get(), gh.get(), g2.get(), nullptr, m, k, n);
-  gpu->add(gh.get(), gx.get(), x.size());  // the source changes: the kept copy is stale
-  gpu->linear(gq2.get(), gh.get(), g1.get(), nullptr, m, k, n);
-  gpu->silu_mul(go.get(), ggu.get(), m, inter);
-  gpu->linear(gd.get(), go.get(), g3.get(), nullptr, m, inter, k);
-  gpu->linear(go.get(), gh.get(), g1.get(), nullptr, m, k, n);  // a GEMM overwrites the copied rows
-  gpu->linear(gd2.get(), go.get(), g3.get(), nullptr, m, inter, k);
+  const int m = 33, k = 192, n = 96;
+  for (DType t : {DType::bf16, DType::f16}) {
+    gpu->set_weight_dtype(t);
+    const auto x = rounded(random_vec(m * k, 50), t), w = rounded(random_vec(n * k, 52, 0.05f), t);
+    const auto bias = random_vec(n, 53);
+    DeviceBuffer gw = DeviceBuffer::weight(*gpu, w.size());
+    gpu->upload_weight(gw.get(), w.data(), w.size());
+    Dev cx(cpu, x), cw(cpu, w), cb(cpu, bias), cy(cpu, static_cast<size_t>(m) * n);
+    cpu.linear(cy.get(), cx.get(), cw.get(), cb.get(), m, k, n);
+    const auto want = cy.host();
+    for (const auto& [x_act, y_act] : std::vector<std::pair<bool, bool>>{{true, true}, {false, true}, {true, false}}) {
+      Dev gx(*gpu, x, x_act), gb(*gpu, bias), gy(*gpu, static_cast<size_t>(m) * n, y_act);
+      gpu->linear(gy.get(), gx.get(), gw.get(), gb.get(), m, k, n);
+      expect_close(gy.host(), want, y_act ? storage_tol(t) : 1e-4,
+                   std::string("linear ") + dtype_name(t) + (x_act ? " x stored" : " x fp32") +
+                       (y_act ? " y stored" : " y fp32"));
+    }
+  }
   gpu->set_weight_dtype(DType::f32);
-
-  auto rounded = [](std::vector<float> v) {
-    for (auto& e : v) e = round_bf16(e);
-    return v;
-  };
-  auto cpu_linear = [&](const std::vector<float>& in, const std::vector<float>& w, int rows, int kk, int nn) {
-    Dev cx(cpu, rounded(in)), cw(cpu, rounded(w)), cy(cpu, static_cast<size_t>(rows) * nn);
-    cpu.linear(cy.get(), cx.get(), cw.get(), nullptr, rows, kk, nn);
-    return cy.host();
-  };
-  Dev cx(cpu, x), cnw(cpu, nw), ch(cpu, x.size()), cgu(cpu, gu), co(cpu, m * inter);
-  cpu.rms_norm(ch.get(), cx.get(), cnw.get(), m, k, 1e-6f);
-  const auto h1 = ch.host();
-  cpu.add(ch.get(), cx.get(), x.size());
-  const auto h2 = ch.host();
-  cpu.silu_mul(co.get(), cgu.get(), m, inter);
-  const auto o1 = co.host();
-  const auto q2 = cpu_linear(h2, w1, m, k, n);
-  // One flipped bf16 rounding moves an output by ~2^-8 of one product; a stale copy by O(1).
-  const double tol = 2e-3;
-  expect_close(gq.host(), cpu_linear(h1, w1, m, k, n), tol, "q after rms_norm");
-  expect_close(gk.host(), cpu_linear(h1, w2, m, k, n), tol, "k reusing the copy");
-  expect_close(gq2.host(), q2, tol, "q after the source changed");
-  expect_close(gd.host(), cpu_linear(o1, w3, m, inter, k), tol, "down after silu_mul");
-  expect_close(gd2.host(), cpu_linear(q2, w3, m, inter, k), tol, "down after a GEMM overwrote its input");
 }
 
 TEST(CudaBackend, BadDeviceIndexIsAClearError) {

@@ -6,6 +6,7 @@
 // a row's result depends only on its own keys, in a fixed order, never on the rest of the batch.
 #include <cfloat>
 
+#include "engine/cuda/element.cuh"
 #include "engine/cuda/kernels.h"
 
 namespace lighteval::engine::cuda {
@@ -16,9 +17,9 @@ constexpr int kRows = kAttnTileRows;               // query rows per block
 constexpr int kThreads = kRows * kLanes;           // 256
 constexpr int kChunk = 32;                         // keys per shared-memory chunk
 
-template <int DPL>  // head dims per lane: head_dim <= DPL * kLanes
-__global__ void __launch_bounds__(kThreads) attention_kernel(float* out, const float* q, const float* k,
-                                                             const float* v, const int32_t* tiles,
+template <int DPL, class T>  // head dims per lane: head_dim <= DPL * kLanes
+__global__ void __launch_bounds__(kThreads) attention_kernel(T* out, const T* q, const T* k, const T* v,
+                                                             const int32_t* tiles,
                                                              const int32_t* segs, const int32_t* spans, int n_heads,
                                                              int n_kv, int hd, float scale) {
   extern __shared__ float smem[];
@@ -38,7 +39,7 @@ __global__ void __launch_bounds__(kThreads) attention_kernel(float* out, const f
 #pragma unroll
   for (int i = 0; i < DPL; ++i) {
     const int d = lane + kLanes * i;
-    qr[i] = (active && d < hd) ? q[(q_begin + r) * q_stride + h * hd + d] : 0.0f;
+    qr[i] = (active && d < hd) ? to_f(q[(q_begin + r) * q_stride + h * hd + d]) : 0.0f;
     acc[i] = 0.0f;
   }
   float m = -INFINITY, l = 0.0f;
@@ -53,8 +54,8 @@ __global__ void __launch_bounds__(kThreads) attention_kernel(float* out, const f
       for (int t = threadIdx.x; t < n * hd; t += kThreads) {
         const int row = t / hd, d = t % hd;
         const size_t src = (c + row) * kv_stride + kvh * hd + d;
-        ks[t] = k[src];
-        vs[t] = v[src];
+        ks[t] = to_f(k[src]);
+        vs[t] = to_f(v[src]);
       }
       __syncthreads();
       float s[kChunk];
@@ -100,34 +101,40 @@ __global__ void __launch_bounds__(kThreads) attention_kernel(float* out, const f
 #pragma unroll
   for (int i = 0; i < DPL; ++i) {
     const int d = lane + kLanes * i;
-    if (d < hd) out[(q_begin + r) * q_stride + h * hd + d] = acc[i] * inv;
+    if (d < hd) out[(q_begin + r) * q_stride + h * hd + d] = from_f<T>(acc[i] * inv);
   }
 }
 
-template <int DPL>
-void launch(float* out, const float* q, const float* k, const float* v, const int32_t* tiles, int n_tiles,
-            const int32_t* segs, const int32_t* spans, int n_heads, int n_kv, int hd, float scale, cudaStream_t s) {
+template <int DPL, class T>
+void launch(T* out, const T* q, const T* k, const T* v, const int32_t* tiles, int n_tiles, const int32_t* segs,
+            const int32_t* spans, int n_heads, int n_kv, int hd, float scale, cudaStream_t s) {
   const size_t smem = 2 * sizeof(float) * kChunk * hd;
   if (smem > 48 * 1024)
-    cudaFuncSetAttribute(attention_kernel<DPL>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    cudaFuncSetAttribute(attention_kernel<DPL, T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                         static_cast<int>(smem));
   const dim3 grid(n_tiles, n_heads);
-  attention_kernel<DPL><<<grid, kThreads, smem, s>>>(out, q, k, v, tiles, segs, spans, n_heads, n_kv, hd, scale);
+  attention_kernel<DPL, T><<<grid, kThreads, smem, s>>>(out, q, k, v, tiles, segs, spans, n_heads, n_kv, hd, scale);
 }
 
 }  // namespace
 
-void attention(float* out, const float* q, const float* k, const float* v, const int32_t* tiles, int n_tiles,
+void attention(void* out, const void* q, const void* k, const void* v, int type, const int32_t* tiles, int n_tiles,
                const int32_t* segs, const int32_t* spans, int n_heads, int n_kv, int head_dim, float scale,
                cudaStream_t s) {
   if (n_tiles == 0) return;
-  if (head_dim <= 8 * kLanes)
-    launch<8>(out, q, k, v, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, s);
-  else if (head_dim <= 16 * kLanes)
-    launch<16>(out, q, k, v, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, s);
-  else if (head_dim <= 32 * kLanes)
-    launch<32>(out, q, k, v, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, s);
-  else
-    launch<64>(out, q, k, v, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, s);
+  dispatch(type, [&](auto tag) {
+    using T = decltype(tag);
+    T* o = static_cast<T*>(out);
+    const T *tq = static_cast<const T*>(q), *tk = static_cast<const T*>(k), *tv = static_cast<const T*>(v);
+    if (head_dim <= 8 * kLanes)
+      launch<8>(o, tq, tk, tv, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, s);
+    else if (head_dim <= 16 * kLanes)
+      launch<16>(o, tq, tk, tv, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, s);
+    else if (head_dim <= 32 * kLanes)
+      launch<32>(o, tq, tk, tv, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, s);
+    else
+      launch<64>(o, tq, tk, tv, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, s);
+  });
 }
 
 }  // namespace lighteval::engine::cuda

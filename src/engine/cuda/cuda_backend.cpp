@@ -122,7 +122,6 @@ class CudaBackend final : public Backend {
     cudaDeviceProp prop{};
     check(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties");
     name_ = std::string("cuda:") + std::to_string(index) + " (" + prop.name + ")";
-    check(cudaMalloc(&dev_lp_, 1), "cudaMalloc");  // grown on demand
     const char* prof = std::getenv("LIGHTEVAL_CUDA_PROFILE");
     profile_ = prof && *prof && std::string(prof) != "0";
   }
@@ -135,8 +134,8 @@ class CudaBackend final : public Backend {
                      100.0 * v.first / total, v.second);
     }
     cudaStreamSynchronize(stream_);
-    cudaFree(dev_lp_);
-    if (scratch_) cudaFree(scratch_);
+    for (auto& [p, cap] : temps_)
+      if (p) cudaFree(p);
     if (staging_) {
       cudaFree(staging_);
       cudaFreeHost(pinned_);
@@ -149,55 +148,57 @@ class CudaBackend final : public Backend {
   Device device() const override { return Device::cuda; }
   std::string name() const override { return name_; }
 
-  float* alloc(size_t n) override {
-    forget_low();
-    void* p = nullptr;
-    const cudaError_t e = cudaMalloc(&p, std::max<size_t>(n, 1) * sizeof(float));
-    if (e != cudaSuccess) {
-      cudaGetLastError();
-      throw Error("out of GPU memory on " + name_ + " allocating " + std::to_string((n * 4) >> 20) +
-                  " MiB (lower batch_size or max_length, or use dtype=bfloat16)");
-    }
-    return static_cast<float*>(p);
+  float* alloc(size_t n) override { return allocate(n * 4, "allocating"); }
+  float* alloc_activation(size_t n) override {
+    float* p = allocate(n * dtype_size(wtype_), "allocating");
+    if (wtype_ != DType::f32) register_typed(p, n * dtype_size(wtype_), wtype_);
+    return p;
   }
+  DType activation_dtype() const override { return wtype_; }
   void free(float* p) override {
     if (!p) return;
-    forget_low();
-    weights_.erase(p);
+    typed_.erase(reinterpret_cast<uintptr_t>(p));
     strides_.erase(p);
     cudaStreamSynchronize(stream_);  // kernels queued on it may still read p
     cudaFree(p);
   }
+  // Host values are fp32; a typed destination receives them converted (round to nearest even).
   void upload(float* dst, const float* src, size_t n) override {
-    forget_low();
-    check(cudaMemcpyAsync(dst, src, n * 4, cudaMemcpyHostToDevice, stream_), "upload");
+    const DType t = type_of(dst);
+    void* stage = t == DType::f32 ? static_cast<void*>(dst) : temp(kTransfer, n * 4);
+    check(cudaMemcpyAsync(stage, src, n * 4, cudaMemcpyHostToDevice, stream_), "upload");
+    if (t != DType::f32) cuda::convert(dst, dtype_code(t), stage, 0, n, stream_);
     check(cudaStreamSynchronize(stream_), "upload");
   }
   void download(float* dst, const float* src, size_t n) override {
-    check(cudaMemcpyAsync(dst, src, n * 4, cudaMemcpyDeviceToHost, stream_), "download");
+    const DType t = type_of(src);
+    const void* from = src;
+    if (t != DType::f32) {
+      void* stage = temp(kTransfer, n * 4);
+      cuda::convert(stage, 0, src, dtype_code(t), n, stream_);
+      from = stage;
+    }
+    check(cudaMemcpyAsync(dst, from, n * 4, cudaMemcpyDeviceToHost, stream_), "download");
     check(cudaStreamSynchronize(stream_), "download");
   }
   void copy(float* dst, const float* src, size_t n) override {
-    forget_low();
-    check(cudaMemcpyAsync(dst, src, n * 4, cudaMemcpyDeviceToDevice, stream_), "copy");
+    const DType td = type_of(dst), ts = type_of(src);
+    if (td == ts)
+      check(cudaMemcpyAsync(dst, src, n * dtype_size(td), cudaMemcpyDeviceToDevice, stream_), "copy");
+    else
+      cuda::convert(dst, dtype_code(td), src, dtype_code(ts), n, stream_);
   }
   void synchronize() override { check(cudaStreamSynchronize(stream_), "synchronize"); }
 
   void set_weight_dtype(DType t) override { wtype_ = t; }
   DType weight_dtype() const override { return wtype_; }
   float* alloc_weight(size_t n) override {
-    void* p = nullptr;
     const size_t bytes = std::max<size_t>(n, 1) * dtype_size(wtype_);
-    if (cudaMalloc(&p, bytes) != cudaSuccess) {
-      cudaGetLastError();
-      throw Error("out of GPU memory on " + name_ + " loading the weights (" + std::to_string(bytes >> 20) +
-                  " MiB more needed); use dtype=bfloat16 or a larger GPU");
-    }
-    weights_[p] = wtype_;
-    return static_cast<float*>(p);
+    float* p = allocate(bytes, "loading the weights");
+    if (wtype_ != DType::f32) register_typed(p, bytes, wtype_);
+    return p;
   }
   void upload_weight(float* dst, const float* src, size_t n) override {
-    forget_low();
     const DType t = type_of(dst);
     if (t == DType::f32) return upload(dst, src, n);
     // fp32 through pinned host buffers and device staging buffers, double-buffered so the host
@@ -216,8 +217,8 @@ class CudaBackend final : public Backend {
       std::memcpy(pinned_ + b * kChunk, src + off, c * 4);
       check(cudaMemcpyAsync(staging_ + b * kChunk, pinned_ + b * kChunk, c * 4, cudaMemcpyHostToDevice, stream_),
             "upload_weight");
-      cuda::convert_from_f32(static_cast<char*>(static_cast<void*>(dst)) + off * 2, dtype_code(t), staging_ + b * kChunk,
-                             c, stream_);
+      cuda::convert(static_cast<char*>(static_cast<void*>(dst)) + off * 2, dtype_code(t), staging_ + b * kChunk, 0, c,
+                    stream_);
       check(cudaEventRecord(staged_[b], stream_), "upload_weight");
     }
     check(cudaStreamSynchronize(stream_), "upload_weight");
@@ -231,114 +232,98 @@ class CudaBackend final : public Backend {
 
   void embedding(float* out, const float* table, std::span<const int32_t> ids, int dim) override {
     OpTimer timer_(profile_, stream_, &prof_, "embedding");
-    forget_low();
-    cuda::embedding(out, table, dtype_code(type_of(table)), ints(ids), static_cast<int>(ids.size()), dim, stream_);
+    cuda::gather_rows(out, code(out), table, code(table), ints(ids), static_cast<int>(ids.size()), dim, stream_);
   }
   void gather_rows(float* out, const float* x, std::span<const int32_t> rows, int dim) override {
     OpTimer timer_(profile_, stream_, &prof_, "gather_rows");
-    forget_low();
-    cuda::embedding(out, x, 0, ints(rows), static_cast<int>(rows.size()), dim, stream_);
+    cuda::gather_rows(out, code(out), x, code(x), ints(rows), static_cast<int>(rows.size()), dim, stream_);
   }
   void scatter_rows(float* dst, const float* x, std::span<const int32_t> rows, int dim) override {
     OpTimer timer_(profile_, stream_, &prof_, "scatter_rows");
-    forget_low();
-    cuda::scatter_rows(dst, x, ints(rows), static_cast<int>(rows.size()), dim, stream_);
+    cuda::scatter_rows(dst, code(dst), x, code(x), ints(rows), static_cast<int>(rows.size()), dim, stream_);
   }
 
+  // y = x W^T (+ bias) through cuBLAS: A and B in the weight's type (an input of another type is
+  // converted first), C in y's type when cuBLAS takes it (fp32, or the weight's type), products
+  // accumulated in fp32 (strict fp32, no TF32, for fp32 weights).
   void linear(float* y, const float* x, const float* w, const float* bias, int m, int k, int n) override {
     OpTimer timer_(profile_, stream_, &prof_, "linear");
     if (m == 0) return;
-    const DType t = type_of(w);
-    // The output may overwrite the rows whose low-precision copy is kept.
-    const size_t out_n = static_cast<size_t>(m) * n;
-    const bool reuse = t != DType::f32 && low_.x == x && low_.n == static_cast<size_t>(m) * k && low_.type == t;
-    if (low_.x && y < low_.x + low_.n && low_.x < y + out_n) forget_low();
+    const DType wt = type_of(w), xt = type_of(x), yt = type_of(y);
+    const size_t in_n = static_cast<size_t>(m) * k, out_n = static_cast<size_t>(m) * n;
+    const void* in = x;
+    if (xt != wt) {
+      void* t = temp(kGemmIn, in_n * dtype_size(wt));
+      cuda::convert(t, dtype_code(wt), x, dtype_code(xt), in_n, stream_);
+      in = t;
+    }
+    const bool direct = yt == DType::f32 || yt == wt;
+    void* outp = direct ? static_cast<void*>(y) : temp(kGemmOut, out_n * 4);
+    const DType ot = direct ? yt : DType::f32;
     float beta = 0.0f;
     if (bias) {
-      cuda::broadcast_rows(y, bias, m, n, stream_);
+      cuda::broadcast_rows(outp, dtype_code(ot), bias, m, n, stream_);
       beta = 1.0f;
     }
     const float alpha = 1.0f;
     // Row-major y[m,n] = x[m,k] W[n,k]^T is column-major y^T[n,m] = W^T x^T, W read transposed.
-    if (t == DType::f32) {
-      check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &alpha, w, CUDA_R_32F, k, x, CUDA_R_32F, k, &beta,
-                         y, CUDA_R_32F, n, CUBLAS_COMPUTE_32F_PEDANTIC, CUBLAS_GEMM_DEFAULT),
-            "sgemm");
-      return;
-    }
-    // bf16/fp16 weights: the activations are rounded to the weight type (once: the copy is kept
-    // for the GEMMs that read the same rows next, or was written by the op that produced x),
-    // products accumulate in fp32.
-    if (!reuse) {
-      ensure_scratch(static_cast<size_t>(m) * k);
-      cuda::convert_from_f32(scratch_, dtype_code(t), x, static_cast<size_t>(m) * k, stream_);
-      low_ = {x, static_cast<size_t>(m) * k, t};
-    }
-    const cudaDataType dt = t == DType::bf16 ? CUDA_R_16BF : CUDA_R_16F;
-    check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &alpha, w, dt, k, scratch_, dt, k, &beta, y,
-                       CUDA_R_32F, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+    check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &alpha, w, cuda_type(wt), k, in, cuda_type(wt), k,
+                       &beta, outp, cuda_type(ot), n,
+                       wt == DType::f32 ? CUBLAS_COMPUTE_32F_PEDANTIC : CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
           "gemm");
+    if (!direct) cuda::convert(y, dtype_code(yt), outp, 0, out_n, stream_);
   }
 
   void add(float* y, const float* x, size_t n) override {
     OpTimer timer_(profile_, stream_, &prof_, "add");
-    forget_low();
-    cuda::add(y, x, n, stream_);
+    cuda::add(y, code(y), x, code(x), n, stream_);
   }
   void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps) override {
     OpTimer timer_(profile_, stream_, &prof_, "layer_norm");
-    forget_low();
-    cuda::layer_norm(y, x, w, b, m, dim, eps, stream_);
+    cuda::layer_norm(y, code(y), x, code(x), w, b, m, dim, eps, stream_);
   }
   void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps) override {
     OpTimer timer_(profile_, stream_, &prof_, "rms_norm");
-    // Norm outputs feed GEMMs: with low-precision weights the rounded copy is written alongside.
-    void* low = produce_low(y, static_cast<size_t>(m) * dim);
-    cuda::rms_norm(y, x, w, m, dim, eps, low, dtype_code(wtype_), stream_);
+    cuda::rms_norm(y, code(y), x, code(x), w, m, dim, eps, stream_);
   }
   void add_rms_norm(float* x, const float* r, float* y, const float* w, int m, int dim, float eps) override {
+    if (type_of(x) != DType::f32) return Backend::add_rms_norm(x, r, y, w, m, dim, eps);  // two passes
     OpTimer timer_(profile_, stream_, &prof_, "add_rms_norm");
-    void* low = produce_low(y, static_cast<size_t>(m) * dim);
-    cuda::add_rms_norm(x, r, y, w, m, dim, eps, low, dtype_code(wtype_), stream_);
+    cuda::add_rms_norm(x, r, code(r), y, code(y), w, m, dim, eps, stream_);
   }
   void rope(float* x, std::span<const int32_t> positions, std::span<const float> inv_freq, int n_heads, int head_dim,
             float attention_scale) override {
     OpTimer timer_(profile_, stream_, &prof_, "rope");
-    forget_low();
     std::span<const int32_t> bits(reinterpret_cast<const int32_t*>(inv_freq.data()), inv_freq.size());
     const float* freq = reinterpret_cast<const float*>(ints(bits));
-    cuda::rope(x, ints(positions), freq, static_cast<int>(positions.size()), static_cast<int>(inv_freq.size()),
-               n_heads, head_dim, attention_scale, stream_);
+    cuda::rope(x, code(x), ints(positions), freq, static_cast<int>(positions.size()),
+               static_cast<int>(inv_freq.size()), n_heads, head_dim, attention_scale, stream_);
   }
   void gelu_tanh(float* x, size_t n) override {
     OpTimer timer_(profile_, stream_, &prof_, "gelu_tanh");
-    forget_low();
-    cuda::activation(x, n, 0, stream_);
+    cuda::activation(x, code(x), n, 0, stream_);
   }
   void gelu_erf(float* x, size_t n) override {
     OpTimer timer_(profile_, stream_, &prof_, "gelu_erf");
-    forget_low();
-    cuda::activation(x, n, 1, stream_);
+    cuda::activation(x, code(x), n, 1, stream_);
   }
   void relu(float* x, size_t n) override {
     OpTimer timer_(profile_, stream_, &prof_, "relu");
-    forget_low();
-    cuda::activation(x, n, 2, stream_);
+    cuda::activation(x, code(x), n, 2, stream_);
   }
   void silu_mul(float* out, const float* gate_up, int m, int inter) override {
     OpTimer timer_(profile_, stream_, &prof_, "silu_mul");
-    void* low = produce_low(out, static_cast<size_t>(m) * inter);
-    cuda::silu_mul(out, gate_up, m, inter, low, dtype_code(wtype_), stream_);
+    cuda::silu_mul(out, code(out), gate_up, code(gate_up), m, inter, stream_);
   }
 
   void attention(float* out, const float* q, const float* k, const float* v, std::span<const AttnSegment> segments,
                  int n_heads, int n_kv, int head_dim, float scale) override {
     OpTimer timer_(profile_, stream_, &prof_, "attention");
-    forget_low();
     if (head_dim > 256) throw Error("the CUDA attention kernel supports head_dim up to 256, not " + std::to_string(head_dim));
     tiles_.clear();
     segs_.clear();
     spans_.clear();
+    int q_rows = 0, kv_rows = 0;
     for (size_t s = 0; s < segments.size(); ++s) {
       const AttnSegment& g = segments[s];
       for (int r = 0; r < g.q_len; r += cuda::kAttnTileRows) {
@@ -347,34 +332,53 @@ class CudaBackend final : public Backend {
       }
       segs_.insert(segs_.end(), {g.q_begin, g.q_len, g.kv_begin, static_cast<int32_t>(spans_.size() / 2),
                                  static_cast<int32_t>(g.context.size())});
-      for (const KvSpan& sp : g.context) spans_.insert(spans_.end(), {sp.begin, sp.end});
+      q_rows = std::max(q_rows, g.q_begin + g.q_len);
+      kv_rows = std::max(kv_rows, g.kv_begin + g.q_len);
+      for (const KvSpan& sp : g.context) {
+        spans_.insert(spans_.end(), {sp.begin, sp.end});
+        kv_rows = std::max(kv_rows, sp.end);
+      }
     }
     if (spans_.empty()) spans_.push_back(0);
     const int n_tiles = static_cast<int>(tiles_.size() / 2);
-    // bf16/fp16 runs use tensor cores for prefill; fp32 runs (and decode steps, one row a tile)
-    // use the exact fp32 kernel.
-    const bool decode = rows_in(segments) < 4 * n_tiles;
-    if (wtype_ != DType::f32 && !decode && cuda::attention_tc_supported(head_dim))
-      cuda::attention_tc(out, q, k, v, ints(tiles_), n_tiles, ints(segs_), ints(spans_), n_heads, n_kv, head_dim,
-                         scale, stream_);
+    const DType t = type_of(q);
+    const int* tiles = ints(tiles_);
+    const int* segs = ints(segs_);
+    const int* spans = ints(spans_);
+    if (type_of(k) != t || type_of(v) != t || type_of(out) != t) {
+      // Operands of mixed storage: all through fp32 copies, the exact kernel.
+      const size_t nq = static_cast<size_t>(q_rows) * n_heads * head_dim;
+      const size_t nkv = static_cast<size_t>(kv_rows) * n_kv * head_dim;
+      void* fq = temp(kAttnQ, nq * 4);
+      void* fk = temp(kAttnK, nkv * 4);
+      void* fv = temp(kAttnV, nkv * 4);
+      void* fo = temp(kAttnOut, nq * 4);
+      cuda::convert(fq, 0, q, code(q), nq, stream_);
+      cuda::convert(fk, 0, k, code(k), nkv, stream_);
+      cuda::convert(fv, 0, v, code(v), nkv, stream_);
+      cuda::attention(fo, fq, fk, fv, 0, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, stream_);
+      cuda::convert(out, code(out), fo, 0, nq, stream_);
+      return;
+    }
+    // Prefill tiles on tensor cores for bf16/fp16 storage; fp32 storage (and decode steps, one row
+    // a tile) take the exact kernel.
+    const bool decode = q_rows < 4 * n_tiles;
+    if (!decode && cuda::flash_attention_supported(head_dim, dtype_code(t)))
+      cuda::flash_attention(out, q, k, v, dtype_code(t), tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale,
+                            stream_);
     else
-      cuda::attention(out, q, k, v, ints(tiles_), n_tiles, ints(segs_), ints(spans_), n_heads, n_kv, head_dim, scale,
+      cuda::attention(out, q, k, v, dtype_code(t), tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale,
                       stream_);
   }
 
   void logprob_gather(const float* logits, std::span<const int32_t> rows, std::span<const int32_t> targets, int vocab,
                       double* logprob, uint8_t* greedy) override {
     OpTimer timer_(profile_, stream_, &prof_, "logprob_gather");
+    require_f32(logits, "logprob_gather");
     const size_t n = targets.size();
     if (n == 0) return;
-    const size_t bytes = n * (sizeof(double) + 1);
-    if (bytes > lp_bytes_) {
-      cudaStreamSynchronize(stream_);
-      cudaFree(dev_lp_);
-      lp_bytes_ = std::max(bytes, lp_bytes_ * 2);
-      check(cudaMalloc(&dev_lp_, lp_bytes_), "cudaMalloc");
-    }
-    double* d_lp = static_cast<double*>(dev_lp_);
+    void* dev = temp(kResults, n * (sizeof(double) + 1));
+    double* d_lp = static_cast<double*>(dev);
     uint8_t* d_g = reinterpret_cast<uint8_t*>(d_lp + n);
     const int32_t* d_rows = ints(rows);
     const int32_t* d_targets = ints(targets);
@@ -388,14 +392,9 @@ class CudaBackend final : public Backend {
 
   void argmax_rows(const float* logits, int m, int vocab, int32_t* out) override {
     OpTimer timer_(profile_, stream_, &prof_, "argmax_rows");
+    require_f32(logits, "argmax_rows");
     if (m == 0) return;
-    if (static_cast<size_t>(m) * 4 > lp_bytes_) {
-      cudaStreamSynchronize(stream_);
-      cudaFree(dev_lp_);
-      lp_bytes_ = std::max<size_t>(static_cast<size_t>(m) * 4, lp_bytes_ * 2);
-      check(cudaMalloc(&dev_lp_, lp_bytes_), "cudaMalloc");
-    }
-    int32_t* d_out = static_cast<int32_t*>(dev_lp_);
+    int32_t* d_out = static_cast<int32_t*>(temp(kResults, static_cast<size_t>(m) * 4));
     cuda::argmax_rows(logits, m, vocab, stride_of(logits, vocab), d_out, stream_);
     check(cudaMemcpyAsync(out, d_out, static_cast<size_t>(m) * 4, cudaMemcpyDeviceToHost, stream_), "download");
     check(cudaStreamSynchronize(stream_), "argmax_rows");
@@ -406,40 +405,55 @@ class CudaBackend final : public Backend {
   void set_logits_stride(const float* logits, int stride) override { strides_[logits] = stride; }
 
  private:
-  static int rows_in(std::span<const AttnSegment> segments) {
-    int n = 0;
-    for (const auto& g : segments) n += g.q_len;
-    return n;
+  // Reusable device scratch buffers, one per purpose (grown on demand, freed with the backend).
+  enum Temp { kGemmIn, kGemmOut, kTransfer, kAttnQ, kAttnK, kAttnV, kAttnOut, kResults, kTemps };
+
+  float* allocate(size_t bytes, const char* what) {
+    void* p = nullptr;
+    if (cudaMalloc(&p, std::max<size_t>(bytes, 1)) != cudaSuccess) {
+      cudaGetLastError();
+      throw Error("out of GPU memory on " + name_ + " " + what + " (" + std::to_string(bytes >> 20) +
+                  " MiB more needed); lower batch_size or max_length, or use dtype=bfloat16");
+    }
+    return static_cast<float*>(p);
   }
+  void register_typed(const void* p, size_t bytes, DType t) {
+    const auto a = reinterpret_cast<uintptr_t>(p);
+    typed_[a] = {a + bytes, t};
+  }
+  // The storage type of the buffer holding p (interior pointers included); fp32 if unregistered.
   DType type_of(const void* p) const {
-    const auto it = weights_.find(p);
-    return it == weights_.end() ? DType::f32 : it->second;
+    const auto a = reinterpret_cast<uintptr_t>(p);
+    auto it = typed_.upper_bound(a);
+    if (it == typed_.begin()) return DType::f32;
+    --it;
+    return a < it->second.first ? it->second.second : DType::f32;
+  }
+  int code(const void* p) const { return dtype_code(type_of(p)); }
+  static cudaDataType cuda_type(DType t) {
+    return t == DType::bf16 ? CUDA_R_16BF : t == DType::f16 ? CUDA_R_16F : CUDA_R_32F;
+  }
+  void require_f32(const float* p, const char* op) const {
+    if (type_of(p) != DType::f32) throw Error(std::string(op) + " reads fp32 logits; this buffer is not fp32");
+  }
+  void* temp(Temp which, size_t bytes) {
+    auto& [p, cap] = temps_[which];
+    if (bytes <= cap) return p;
+    if (p) {
+      cudaStreamSynchronize(stream_);
+      cudaFree(p);
+      p = nullptr;
+      cap = 0;
+    }
+    const size_t grown = std::max(bytes, cap * 2);
+    p = allocate(grown, "allocating a work buffer");
+    cap = grown;
+    return p;
   }
   const int32_t* ints(std::span<const int32_t> host) { return cache_.get(host, stream_); }
   int stride_of(const float* logits, int vocab) const {
     const auto it = strides_.find(logits);
     return it == strides_.end() || it->second < vocab ? vocab : it->second;
-  }
-  void ensure_scratch(size_t elements) {
-    const size_t need = elements * 2;
-    if (need <= scratch_bytes_) return;
-    forget_low();
-    if (scratch_) {
-      cudaStreamSynchronize(stream_);
-      cudaFree(scratch_);
-    }
-    scratch_bytes_ = std::max(need, scratch_bytes_ * 2);
-    check(cudaMalloc(&scratch_, scratch_bytes_), "cudaMalloc");
-  }
-  void forget_low() { low_ = {}; }
-  // Where an op producing y (n elements) writes its low-precision copy: the scratch, when weights
-  // are bf16/fp16 (nullptr for fp32 runs, which keep no copy).
-  void* produce_low(const float* y, size_t n) {
-    forget_low();
-    if (wtype_ == DType::f32) return nullptr;
-    ensure_scratch(n);
-    low_ = {y, n, wtype_};
-    return scratch_;
   }
 
   int index_;
@@ -447,27 +461,15 @@ class CudaBackend final : public Backend {
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   DType wtype_ = DType::f32;
-  std::unordered_map<const void*, DType> weights_;
-  // The low-precision copy of a GEMM input: scratch_ holds the n floats at x rounded to `type`
-  // while x is unchanged. q, k and v read the same normed rows (converted once), and rms_norm /
-  // silu_mul write the copy themselves, so no separate conversion pass runs before those GEMMs.
-  // Every op that writes device memory forgets it, but linear(), which checks its output range.
-  struct LowCopy {
-    const float* x = nullptr;
-    size_t n = 0;
-    DType type = DType::f32;
-  };
-  LowCopy low_;
-  void* scratch_ = nullptr;
-  size_t scratch_bytes_ = 0;
+  // Weight and activation buffers stored bf16/fp16: start address -> (end address, type).
+  std::map<uintptr_t, std::pair<uintptr_t, DType>> typed_;
+  std::pair<void*, size_t> temps_[kTemps] = {};
   // Row strides of padded logits buffers (set_logits_stride).
   std::unordered_map<const void*, int> strides_;
   static constexpr int kVocabMultiple = 128;
   float* staging_ = nullptr;
   float* pinned_ = nullptr;
   cudaEvent_t staged_[2] = {nullptr, nullptr};
-  void* dev_lp_ = nullptr;
-  size_t lp_bytes_ = 0;
   IntCache cache_;
   std::vector<int32_t> tiles_, segs_, spans_;
   bool profile_ = false;

@@ -1,11 +1,11 @@
-// The elementwise, normalisation, RoPE and log-softmax kernels of the CUDA backend. Everything
-// computes in fp32 (log-softmax sums reduced in fp64) to stay close to the CPU reference; these
-// ops are memory-bound next to the GEMMs, so simplicity wins over cleverness here.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-
+// The elementwise, normalisation, RoPE and log-softmax kernels of the CUDA backend. Operands are
+// stored fp32, bf16 or fp16 (element.cuh) and everything computes in fp32 (log-softmax sums in
+// fp64) to stay close to the CPU reference. These ops are memory-bound next to the GEMMs: rows
+// and flat arrays move 8 elements per access where sizes and alignment allow.
+#include <algorithm>
 #include <cfloat>
 
+#include "engine/cuda/element.cuh"
 #include "engine/cuda/kernels.h"
 
 namespace lighteval::engine::cuda {
@@ -18,118 +18,169 @@ inline unsigned blocks_for(size_t n, int threads = kThreads) {
   return static_cast<unsigned>(b < 65535u * 32u ? b : 65535u * 32u);
 }
 
-__device__ __forceinline__ float load_as_float(const void* p, int type, size_t i) {
-  if (type == 1) return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
-  if (type == 2) return __half2float(static_cast<const __half*>(p)[i]);
-  return static_cast<const float*>(p)[i];
+// Threads for one block per row of `units` vector units: a power of two in [32, 1024].
+int row_threads(int units) {
+  int t = 32;
+  while (t < units && t < 1024) t *= 2;
+  return t;
 }
 
-__global__ void convert_kernel(void* dst, int type, const float* src, size_t n) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
-    if (type == 1)
-      static_cast<__nv_bfloat16*>(dst)[i] = __float2bfloat16_rn(src[i]);
-    else if (type == 2)
-      static_cast<__half*>(dst)[i] = __float2half_rn(src[i]);
-    else
-      static_cast<float*>(dst)[i] = src[i];
+// Grid-stride loop over n elements in groups of C (n % C == 0).
+#define FOR_GROUPS(i, n, C)                                                                        \
+  for (size_t i = (blockIdx.x * size_t(blockDim.x) + threadIdx.x) * (C); i < (n);                 \
+       i += size_t(gridDim.x) * blockDim.x * (C))
+
+template <int C, class TD, class TS>
+__global__ void convert_kernel(TD* dst, const TS* src, size_t n) {
+  FOR_GROUPS(i, n, C) {
+    float v[C];
+    load_n<C>(src + i, v);
+    store_n<C>(dst + i, v);
   }
 }
 
-__global__ void embedding_kernel(float* out, const void* table, int type, const int32_t* ids, int dim) {
-  const size_t src = static_cast<size_t>(ids[blockIdx.x]) * dim;
-  float* o = out + static_cast<size_t>(blockIdx.x) * dim;
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = load_as_float(table, type, src + i);
+// out[r, :] = table[ids[r], :]
+template <int C, class TO, class TT>
+__global__ void gather_kernel(TO* out, const TT* table, const int32_t* ids, int dim) {
+  const TT* s = table + static_cast<size_t>(ids[blockIdx.x]) * dim;
+  TO* o = out + static_cast<size_t>(blockIdx.x) * dim;
+  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
+    float v[C];
+    load_n<C>(s + i, v);
+    store_n<C>(o + i, v);
+  }
 }
 
-__global__ void scatter_kernel(float* dst, const float* x, const int32_t* rows, int dim) {
-  float* d = dst + static_cast<size_t>(rows[blockIdx.x]) * dim;
-  const float* s = x + static_cast<size_t>(blockIdx.x) * dim;
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) d[i] = s[i];
+// dst[rows[r], :] = x[r, :]
+template <int C, class TD, class TX>
+__global__ void scatter_kernel(TD* dst, const TX* x, const int32_t* rows, int dim) {
+  TD* d = dst + static_cast<size_t>(rows[blockIdx.x]) * dim;
+  const TX* s = x + static_cast<size_t>(blockIdx.x) * dim;
+  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
+    float v[C];
+    load_n<C>(s + i, v);
+    store_n<C>(d + i, v);
+  }
 }
 
-__global__ void broadcast_kernel(float* y, const float* bias, int n) {
-  float* r = y + static_cast<size_t>(blockIdx.x) * n;
-  for (int i = threadIdx.x; i < n; i += blockDim.x) r[i] = bias[i];
+template <class TY>
+__global__ void broadcast_kernel(TY* y, const float* bias, int n) {
+  TY* r = y + static_cast<size_t>(blockIdx.x) * n;
+  for (int i = threadIdx.x; i < n; i += blockDim.x) r[i] = from_f<TY>(bias[i]);
 }
 
-__global__ void add_kernel(float* y, const float* x, size_t n) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x)
-    y[i] += x[i];
+template <int C, class TY, class TX>
+__global__ void add_kernel(TY* y, const TX* x, size_t n) {
+  FOR_GROUPS(i, n, C) {
+    float a[C], b[C];
+    load_n<C>(y + i, a);
+    load_n<C>(x + i, b);
+#pragma unroll
+    for (int c = 0; c < C; ++c) a[c] += b[c];
+    store_n<C>(y + i, a);
+  }
 }
 
-// Block-wide sum of one float per thread (blockDim.x a multiple of 32, at most 1024).
-__device__ float block_sum(float v, float* shared) {
+// Block-wide sum of one value per thread (blockDim.x a multiple of 32, at most 1024).
+template <class T>
+__device__ T block_sum(T v, T* shared) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   __syncthreads();
   if (lane == 0) shared[warp] = v;
   __syncthreads();
   const int warps = blockDim.x / 32;
-  float t = lane < warps ? shared[lane] : 0.0f;
+  T t = lane < warps ? shared[lane] : T(0);
   for (int o = 16; o > 0; o >>= 1) t += __shfl_xor_sync(0xffffffffu, t, o);
   return t;
 }
 
-__global__ void layer_norm_kernel(float* y, const float* x, const float* w, const float* b, int dim, float eps) {
+// One block per row. Each thread reads x[i] before it writes y[i] (same i): y may alias x.
+template <int C, class TY, class TX>
+__global__ void layer_norm_kernel(TY* y, const TX* x, const float* w, const float* b, int dim, float eps) {
   __shared__ float red[32];
-  const float* xr = x + static_cast<size_t>(blockIdx.x) * dim;
-  float* yr = y + static_cast<size_t>(blockIdx.x) * dim;
+  const TX* xr = x + static_cast<size_t>(blockIdx.x) * dim;
+  TY* yr = y + static_cast<size_t>(blockIdx.x) * dim;
   float s = 0.0f;
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) s += xr[i];
+  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
+    float v[C];
+    load_n<C>(xr + i, v);
+#pragma unroll
+    for (int c = 0; c < C; ++c) s += v[c];
+  }
   const float mean = block_sum(s, red) / dim;
-  float v = 0.0f;
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) v += (xr[i] - mean) * (xr[i] - mean);
-  const float rstd = rsqrtf(block_sum(v, red) / dim + eps);
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) yr[i] = (xr[i] - mean) * rstd * w[i] + (b ? b[i] : 0.0f);
-}
-
-__device__ __forceinline__ void store_low(void* p, int type, size_t i, float v) {
-  if (type == 1)
-    static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
-  else
-    static_cast<__half*>(p)[i] = __float2half_rn(v);
-}
-
-__global__ void rms_norm_kernel(float* y, const float* x, const float* w, int dim, float eps, void* y_low,
-                                int low_type) {
-  __shared__ float red[32];
-  const size_t base = static_cast<size_t>(blockIdx.x) * dim;
-  const float* xr = x + base;
-  float* yr = y + base;
-  float s = 0.0f;
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) s += xr[i] * xr[i];
-  const float rs = rsqrtf(block_sum(s, red) / dim + eps);
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
-    const float v = w[i] * (xr[i] * rs);
-    yr[i] = v;
-    if (y_low) store_low(y_low, low_type, base + i, v);
+  float var = 0.0f;
+  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
+    float v[C];
+    load_n<C>(xr + i, v);
+#pragma unroll
+    for (int c = 0; c < C; ++c) var += (v[c] - mean) * (v[c] - mean);
+  }
+  const float rstd = rsqrtf(block_sum(var, red) / dim + eps);
+  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
+    float v[C], g[C], o[C];
+    load_n<C>(xr + i, v);
+    load_n<C>(w + i, g);
+#pragma unroll
+    for (int c = 0; c < C; ++c) o[c] = (v[c] - mean) * rstd * g[c] + (b ? b[i + c] : 0.0f);
+    store_n<C>(yr + i, o);
   }
 }
 
-// Each thread reads r[i] before it writes y[i] (same i in both loops), so y may alias r.
-__global__ void add_rms_norm_kernel(float* x, const float* r, float* y, const float* w, int dim, float eps,
-                                    void* y_low, int low_type) {
+template <int C, class TY, class TX>
+__global__ void rms_norm_kernel(TY* y, const TX* x, const float* w, int dim, float eps) {
   __shared__ float red[32];
-  const size_t base = static_cast<size_t>(blockIdx.x) * dim;
-  float* xr = x + base;
-  const float* rr = r + base;
-  float* yr = y + base;
+  const TX* xr = x + static_cast<size_t>(blockIdx.x) * dim;
+  TY* yr = y + static_cast<size_t>(blockIdx.x) * dim;
   float s = 0.0f;
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
-    const float v = xr[i] + rr[i];
-    xr[i] = v;
-    s += v * v;
+  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
+    float v[C];
+    load_n<C>(xr + i, v);
+#pragma unroll
+    for (int c = 0; c < C; ++c) s += v[c] * v[c];
   }
   const float rs = rsqrtf(block_sum(s, red) / dim + eps);
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
-    const float v = w[i] * (xr[i] * rs);
-    yr[i] = v;
-    if (y_low) store_low(y_low, low_type, base + i, v);
+  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
+    float v[C], g[C];
+    load_n<C>(xr + i, v);
+    load_n<C>(w + i, g);
+#pragma unroll
+    for (int c = 0; c < C; ++c) v[c] = g[c] * (v[c] * rs);
+    store_n<C>(yr + i, v);
+  }
+}
+
+// x (fp32) += r; y = w * x / rms(x). Each thread reads r[i] before it writes y[i]: y may alias r.
+template <int C, class TR, class TY>
+__global__ void add_rms_norm_kernel(float* x, const TR* r, TY* y, const float* w, int dim, float eps) {
+  __shared__ float red[32];
+  const size_t base = static_cast<size_t>(blockIdx.x) * dim;
+  float s = 0.0f;
+  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
+    float v[C], d[C];
+    load_n<C>(x + base + i, v);
+    load_n<C>(r + base + i, d);
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+      v[c] += d[c];
+      s += v[c] * v[c];
+    }
+    store_n<C>(x + base + i, v);
+  }
+  const float rs = rsqrtf(block_sum(s, red) / dim + eps);
+  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
+    float v[C], g[C];
+    load_n<C>(x + base + i, v);
+    load_n<C>(w + i, g);
+#pragma unroll
+    for (int c = 0; c < C; ++c) v[c] = g[c] * (v[c] * rs);
+    store_n<C>(y + base + i, v);
   }
 }
 
 // One thread per (row, head, j < half): rotates the pair (j, j + half) of that head.
-__global__ void rope_kernel(float* x, const int32_t* positions, const float* inv_freq, int m, int half, int n_heads,
+template <class T>
+__global__ void rope_kernel(T* x, const int32_t* positions, const float* inv_freq, int m, int half, int n_heads,
                             int head_dim, float scale) {
   const size_t total = static_cast<size_t>(m) * n_heads * half;
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total; i += size_t(gridDim.x) * blockDim.x) {
@@ -142,34 +193,45 @@ __global__ void rope_kernel(float* x, const int32_t* positions, const float* inv
     sincosf(a, &sn, &cs);
     cs *= scale;
     sn *= scale;
-    float* v = x + (r * n_heads + h) * head_dim;
-    const float x0 = v[j], x1 = v[j + half];
-    v[j] = x0 * cs - x1 * sn;
-    v[j + half] = x1 * cs + x0 * sn;
+    T* v = x + (r * n_heads + h) * head_dim;
+    const float x0 = to_f(v[j]), x1 = to_f(v[j + half]);
+    v[j] = from_f<T>(x0 * cs - x1 * sn);
+    v[j + half] = from_f<T>(x1 * cs + x0 * sn);
   }
 }
 
-__global__ void activation_kernel(float* x, size_t n, int kind) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
-    const float v = x[i];
-    if (kind == 0)
-      x[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
-    else if (kind == 1)
-      x[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
-    else
-      x[i] = fmaxf(v, 0.0f);
+template <int C, class T>
+__global__ void activation_kernel(T* x, size_t n, int kind) {
+  FOR_GROUPS(i, n, C) {
+    float v[C];
+    load_n<C>(x + i, v);
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+      const float a = v[c];
+      if (kind == 0)
+        v[c] = 0.5f * a * (1.0f + tanhf(0.7978845608028654f * (a + 0.044715f * a * a * a)));
+      else if (kind == 1)
+        v[c] = 0.5f * a * (1.0f + erff(a * 0.70710678118654752f));
+      else
+        v[c] = fmaxf(a, 0.0f);
+    }
+    store_n<C>(x + i, v);
   }
 }
 
 // grid (column blocks, rows): no 64-bit division per element.
-__global__ void silu_mul_kernel(float* out, const float* gate_up, int inter, void* out_low, int low_type) {
+template <int C, class TO, class TG>
+__global__ void silu_mul_kernel(TO* out, const TG* gate_up, int inter) {
   const size_t r = blockIdx.y;
-  const float* g = gate_up + r * 2 * inter;
-  float* o = out + r * inter;
-  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < inter; c += gridDim.x * blockDim.x) {
-    const float v = g[c] / (1.0f + expf(-g[c])) * g[inter + c];
-    o[c] = v;
-    if (out_low) store_low(out_low, low_type, r * inter + c, v);
+  const TG* g = gate_up + r * 2 * inter;
+  TO* o = out + r * inter;
+  for (int c = (blockIdx.x * blockDim.x + threadIdx.x) * C; c < inter; c += gridDim.x * blockDim.x * C) {
+    float a[C], b[C];
+    load_n<C>(g + c, a);
+    load_n<C>(g + inter + c, b);
+#pragma unroll
+    for (int k = 0; k < C; ++k) a[k] = a[k] / (1.0f + expf(-a[k])) * b[k];
+    store_n<C>(o + c, a);
   }
 }
 
@@ -203,18 +265,6 @@ __device__ void block_argmax(float& v, int& idx, float* sv, int* si) {
   }
 }
 
-__device__ double block_sum_d(double v, double* shared) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  __syncthreads();
-  if (lane == 0) shared[warp] = v;
-  __syncthreads();
-  const int warps = blockDim.x / 32;
-  double t = lane < warps ? shared[lane] : 0.0;
-  for (int o = 16; o > 0; o >>= 1) t += __shfl_xor_sync(0xffffffffu, t, o);
-  return t;
-}
-
 // Strict comparisons, lowest index on ties: the first maximum, like torch.argmax and the CPU.
 __global__ void logprob_kernel(const float* logits, const int32_t* rows, const int32_t* targets, int vocab, int ld,
                                double* logprob, uint8_t* greedy) {
@@ -234,7 +284,7 @@ __global__ void logprob_kernel(const float* logits, const int32_t* rows, const i
   const float mx = row[bi];
   double s = 0.0;
   for (int i = threadIdx.x; i < vocab; i += blockDim.x) s += exp(static_cast<double>(row[i]) - mx);
-  s = block_sum_d(s, sd);
+  s = block_sum(s, sd);
   if (threadIdx.x == 0) {
     const int t = targets[blockIdx.x];
     logprob[blockIdx.x] = static_cast<double>(row[t]) - mx - log(s);
@@ -257,58 +307,166 @@ __global__ void argmax_kernel(const float* logits, int vocab, int ld, int32_t* o
   if (threadIdx.x == 0) out[blockIdx.x] = bi == 0x7fffffff ? 0 : bi;
 }
 
-int norm_threads(int dim) {
-  int t = 32;
-  while (t < dim && t < 1024) t *= 2;
-  return t;
+template <class T>
+T* typed(void* p, T) {
+  return static_cast<T*>(p);
+}
+template <class T>
+const T* typed(const void* p, T) {
+  return static_cast<const T*>(p);
 }
 
 }  // namespace
 
-void convert_from_f32(void* dst, int dst_type, const float* src, size_t n, cudaStream_t s) {
-  if (n) convert_kernel<<<blocks_for(n), kThreads, 0, s>>>(dst, dst_type, src, n);
+void convert(void* dst, int dst_type, const void* src, int src_type, size_t n, cudaStream_t s) {
+  if (!n) return;
+  const bool vec = aligned8(n, {dst, src});
+  dispatch(dst_type, [&](auto td) {
+    dispatch(src_type, [&](auto ts) {
+      if (vec)
+        convert_kernel<8><<<blocks_for(n / 8), kThreads, 0, s>>>(typed(dst, td), typed(src, ts), n);
+      else
+        convert_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(typed(dst, td), typed(src, ts), n);
+    });
+  });
 }
-void embedding(float* out, const void* table, int table_type, const int32_t* ids, int m, int dim, cudaStream_t s) {
-  if (m) embedding_kernel<<<m, norm_threads(dim) > 256 ? 256 : norm_threads(dim), 0, s>>>(out, table, table_type, ids, dim);
+
+void gather_rows(void* out, int out_type, const void* table, int table_type, const int32_t* ids, int m, int dim,
+                 cudaStream_t s) {
+  if (!m) return;
+  const bool vec = aligned8(dim, {out, table});
+  const int threads = std::min(256, row_threads(vec ? dim / 8 : dim));
+  dispatch(out_type, [&](auto to) {
+    dispatch(table_type, [&](auto tt) {
+      if (vec)
+        gather_kernel<8><<<m, threads, 0, s>>>(typed(out, to), typed(table, tt), ids, dim);
+      else
+        gather_kernel<1><<<m, threads, 0, s>>>(typed(out, to), typed(table, tt), ids, dim);
+    });
+  });
 }
-void scatter_rows(float* dst, const float* x, const int32_t* rows, int m, int dim, cudaStream_t s) {
-  if (m) scatter_kernel<<<m, 256, 0, s>>>(dst, x, rows, dim);
+
+void scatter_rows(void* dst, int dst_type, const void* x, int x_type, const int32_t* rows, int m, int dim,
+                  cudaStream_t s) {
+  if (!m) return;
+  const bool vec = aligned8(dim, {dst, x});
+  const int threads = std::min(256, row_threads(vec ? dim / 8 : dim));
+  dispatch(dst_type, [&](auto td) {
+    dispatch(x_type, [&](auto tx) {
+      if (vec)
+        scatter_kernel<8><<<m, threads, 0, s>>>(typed(dst, td), typed(x, tx), rows, dim);
+      else
+        scatter_kernel<1><<<m, threads, 0, s>>>(typed(dst, td), typed(x, tx), rows, dim);
+    });
+  });
 }
-void broadcast_rows(float* y, const float* bias, int m, int n, cudaStream_t s) {
-  if (m) broadcast_kernel<<<m, 256, 0, s>>>(y, bias, n);
+
+void broadcast_rows(void* y, int y_type, const float* bias, int m, int n, cudaStream_t s) {
+  if (!m) return;
+  dispatch(y_type, [&](auto ty) { broadcast_kernel<<<m, 256, 0, s>>>(typed(y, ty), bias, n); });
 }
-void add(float* y, const float* x, size_t n, cudaStream_t s) {
-  if (n) add_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, x, n);
+
+void add(void* y, int y_type, const void* x, int x_type, size_t n, cudaStream_t s) {
+  if (!n) return;
+  const bool vec = aligned8(n, {y, x});
+  dispatch(y_type, [&](auto ty) {
+    dispatch(x_type, [&](auto tx) {
+      if (vec)
+        add_kernel<8><<<blocks_for(n / 8), kThreads, 0, s>>>(typed(y, ty), typed(x, tx), n);
+      else
+        add_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(typed(y, ty), typed(x, tx), n);
+    });
+  });
 }
-void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps, cudaStream_t s) {
-  if (m) layer_norm_kernel<<<m, norm_threads(dim), 0, s>>>(y, x, w, b, dim, eps);
+
+void layer_norm(void* y, int y_type, const void* x, int x_type, const float* w, const float* b, int m, int dim,
+                float eps, cudaStream_t s) {
+  if (!m) return;
+  const bool vec = aligned8(dim, {y, x, w});
+  const int threads = row_threads(vec ? dim / 8 : dim);
+  dispatch(y_type, [&](auto ty) {
+    dispatch(x_type, [&](auto tx) {
+      if (vec)
+        layer_norm_kernel<8><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, b, dim, eps);
+      else
+        layer_norm_kernel<1><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, b, dim, eps);
+    });
+  });
 }
-void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps, void* y_low, int low_type,
+
+void rms_norm(void* y, int y_type, const void* x, int x_type, const float* w, int m, int dim, float eps,
               cudaStream_t s) {
-  if (m) rms_norm_kernel<<<m, norm_threads(dim), 0, s>>>(y, x, w, dim, eps, y_low, low_type);
+  if (!m) return;
+  const bool vec = aligned8(dim, {y, x, w});
+  const int threads = row_threads(vec ? dim / 8 : dim);
+  dispatch(y_type, [&](auto ty) {
+    dispatch(x_type, [&](auto tx) {
+      if (vec)
+        rms_norm_kernel<8><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, dim, eps);
+      else
+        rms_norm_kernel<1><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, dim, eps);
+    });
+  });
 }
-void add_rms_norm(float* x, const float* r, float* y, const float* w, int m, int dim, float eps, void* y_low,
-                  int low_type, cudaStream_t s) {
-  if (m) add_rms_norm_kernel<<<m, norm_threads(dim), 0, s>>>(x, r, y, w, dim, eps, y_low, low_type);
+
+void add_rms_norm(float* x, const void* r, int r_type, void* y, int y_type, const float* w, int m, int dim, float eps,
+                  cudaStream_t s) {
+  if (!m) return;
+  const bool vec = aligned8(dim, {x, r, y, w});
+  const int threads = row_threads(vec ? dim / 8 : dim);
+  dispatch(r_type, [&](auto tr) {
+    dispatch(y_type, [&](auto ty) {
+      if (vec)
+        add_rms_norm_kernel<8><<<m, threads, 0, s>>>(x, typed(r, tr), typed(y, ty), w, dim, eps);
+      else
+        add_rms_norm_kernel<1><<<m, threads, 0, s>>>(x, typed(r, tr), typed(y, ty), w, dim, eps);
+    });
+  });
 }
-void rope(float* x, const int32_t* positions, const float* inv_freq, int m, int half, int n_heads, int head_dim,
-          float attention_scale, cudaStream_t s) {
+
+void rope(void* x, int x_type, const int32_t* positions, const float* inv_freq, int m, int half, int n_heads,
+          int head_dim, float attention_scale, cudaStream_t s) {
   const size_t total = static_cast<size_t>(m) * n_heads * half;
-  if (total) rope_kernel<<<blocks_for(total), kThreads, 0, s>>>(x, positions, inv_freq, m, half, n_heads, head_dim, attention_scale);
+  if (!total) return;
+  dispatch(x_type, [&](auto tx) {
+    rope_kernel<<<blocks_for(total), kThreads, 0, s>>>(typed(x, tx), positions, inv_freq, m, half, n_heads, head_dim,
+                                                       attention_scale);
+  });
 }
-void activation(float* x, size_t n, int kind, cudaStream_t s) {
-  if (n) activation_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n, kind);
+
+void activation(void* x, int x_type, size_t n, int kind, cudaStream_t s) {
+  if (!n) return;
+  const bool vec = aligned8(n, {x});
+  dispatch(x_type, [&](auto tx) {
+    if (vec)
+      activation_kernel<8><<<blocks_for(n / 8), kThreads, 0, s>>>(typed(x, tx), n, kind);
+    else
+      activation_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(typed(x, tx), n, kind);
+  });
 }
-void silu_mul(float* out, const float* gate_up, int m, int inter, void* out_low, int low_type, cudaStream_t s) {
+
+void silu_mul(void* out, int out_type, const void* gate_up, int gate_up_type, int m, int inter, cudaStream_t s) {
   if (!m || !inter) return;
-  for (int r0 = 0; r0 < m; r0 += 65535) {  // grid.y is at most 65535
-    const int rows = m - r0 < 65535 ? m - r0 : 65535;
-    const dim3 grid((inter + kThreads - 1) / kThreads, rows);
-    char* low = out_low ? static_cast<char*>(out_low) + static_cast<size_t>(r0) * inter * 2 : nullptr;
-    silu_mul_kernel<<<grid, kThreads, 0, s>>>(out + static_cast<size_t>(r0) * inter,
-                                              gate_up + static_cast<size_t>(r0) * 2 * inter, inter, low, low_type);
-  }
+  const bool vec = aligned8(inter, {out, gate_up});
+  const int per_block = kThreads * (vec ? 8 : 1);
+  dispatch(out_type, [&](auto to) {
+    dispatch(gate_up_type, [&](auto tg) {
+      auto* o = typed(out, to);
+      const auto* g = typed(gate_up, tg);
+      for (int r0 = 0; r0 < m; r0 += 65535) {  // grid.y is at most 65535
+        const int rows = m - r0 < 65535 ? m - r0 : 65535;
+        const dim3 grid((inter + per_block - 1) / per_block, rows);
+        if (vec)
+          silu_mul_kernel<8><<<grid, kThreads, 0, s>>>(o + static_cast<size_t>(r0) * inter,
+                                                        g + static_cast<size_t>(r0) * 2 * inter, inter);
+        else
+          silu_mul_kernel<1><<<grid, kThreads, 0, s>>>(o + static_cast<size_t>(r0) * inter,
+                                                        g + static_cast<size_t>(r0) * 2 * inter, inter);
+      }
+    });
+  });
 }
+
 void logprob_gather(const float* logits, const int32_t* rows, const int32_t* targets, int n, int vocab, int ld,
                     double* logprob, uint8_t* greedy, cudaStream_t s) {
   if (n) logprob_kernel<<<n, 512, 0, s>>>(logits, rows, targets, vocab, ld, logprob, greedy);
