@@ -37,7 +37,7 @@ void validate(LanguageModel& model, const std::vector<GenerateRequest>& requests
       throw Error("generation request " + std::to_string(i) + " needs " + std::to_string(rows) + " KV rows (" +
                   std::to_string(prompt) + " prompt tokens + " + std::to_string(r.max_new_tokens) +
                   " new tokens - 1) but the KV cache has " + std::to_string(pool_rows) +
-                  " rows; lower max_length or the generation size, or give generation more memory");
+                  " rows; lower max_length or the generation size, or raise the KV budget (max_batch_tokens)");
   }
 }
 
@@ -70,6 +70,11 @@ class Scheduler {
     return static_cast<int>(requests_[r].prompt.size() + state_[r].generated.size());
   }
 
+  // Rows the request needs if it runs to max_new_tokens (its last token is never fed).
+  int expected_rows(size_t r) const {
+    return static_cast<int>(requests_[r].prompt.size()) + requests_[r].max_new_tokens - 1;
+  }
+
   void preempt_last() {
     const size_t victim = running_.back();
     running_.pop_back();
@@ -84,7 +89,7 @@ class Scheduler {
   size_t grow_running() {
     for (size_t i = 0; i < running_.size(); ++i) {
       const size_t r = running_[i];
-      while (!pages_.reserve(static_cast<int64_t>(r), state_[r].length + 1)) {
+      while (!pages_.reserve(static_cast<int64_t>(r), state_[r].length + 1, expected_rows(r))) {
         if (running_.size() == 1)
           throw Error("generation request " + std::to_string(r) + " does not fit the KV cache alone (internal error)");
         const bool self = running_.back() == r;
@@ -95,20 +100,32 @@ class Scheduler {
     return running_.size();
   }
 
+  // Pages `r` still has to take to hold its rows `steps` tokens from now (capped at its last).
+  int growth_pages(size_t r, int steps) const {
+    const int rows = static_cast<int>(std::min<long>(expected_rows(r), static_cast<long>(fed_length(r)) + steps));
+    return std::max(0, KvPages::pages_for(rows, pages_.page_rows()) - pages_.capacity(static_cast<int64_t>(r)) / pages_.page_rows());
+  }
+
   // Admits waiting requests in order while the cap and the free pages allow: pages for the whole
-  // prompt (with the recomputed tokens of a preempted one) plus, when others run, one page of
-  // headroom so that a new sequence is not preempted at its first decode step.
+  // prompt (with the recomputed tokens of a preempted one), and for every running sequence and
+  // this one to grow reserve_steps more tokens (so preemption comes only after that many steps
+  // without any sequence ending). The first one is admitted whenever its prompt fits.
   std::vector<size_t> admit() {
     std::vector<size_t> admitted;
+    const int steps = std::max(0, opt_.reserve_steps);
+    int running_growth = 0;  // growth_pages of the running sequences
+    for (size_t q : running_) running_growth += growth_pages(q, steps);
     while (!waiting_.empty() && running_.size() < cap_) {
       const size_t r = waiting_.front();
       const int rows = fed_length(r);
-      const int need = KvPages::pages_for(rows, pages_.page_rows()) + (running_.empty() ? 0 : 1);
+      const int own = running_.empty() ? KvPages::pages_for(rows, pages_.page_rows()) : growth_pages(r, steps);
+      const int need = own + running_growth;
       if (need > pages_.free_pages()) break;
-      if (!pages_.reserve(static_cast<int64_t>(r), rows)) break;
+      if (!pages_.reserve(static_cast<int64_t>(r), rows, expected_rows(r))) break;
       waiting_.pop_front();
       running_.push_back(r);
       admitted.push_back(r);
+      running_growth += growth_pages(r, steps);
     }
     return admitted;
   }

@@ -87,7 +87,7 @@ class GeneratorTest : public ::testing::TestWithParam<std::string> {
 };
 
 // transformers' greedy continuations (prompts of 1 and 4 tokens, 12 new tokens) with a pool of
-// one page (the two run one after the other), of two pages (the second waits for the headroom),
+// one page (the two run one after the other), of two pages (one page each),
 // and the default pool.
 TEST_P(GeneratorTest, MatchesTransformersGreedyWhateverThePool) {
   const Json exp = read_json(testing::fixtures_dir() / "models" / GetParam() / "expected.json");
@@ -102,7 +102,7 @@ TEST_P(GeneratorTest, MatchesTransformersGreedyWhateverThePool) {
     const auto out = generate_greedy(*model_, reqs, opt, &st);
     for (size_t i = 0; i < reqs.size(); ++i)
       EXPECT_EQ(out[i], exp["greedy"][i]["output"].get<std::vector<int32_t>>()) << "pool " << rows << " request " << i;
-    EXPECT_EQ(st.max_live, rows == 8192 ? 2u : 1u) << "pool " << rows;
+    EXPECT_EQ(st.max_live, rows == 16 ? 1u : 2u) << "pool " << rows;  // 16: one page, one at a time
     EXPECT_EQ(st.preemptions, 0u);
     EXPECT_EQ(st.prefill_rows, 5u);
     EXPECT_EQ(st.decode_rows, 22u);  // 11 per request: the first token comes from the prefill
@@ -111,25 +111,31 @@ TEST_P(GeneratorTest, MatchesTransformersGreedyWhateverThePool) {
 }
 
 // 40 requests of 1..40 prompt tokens and up to 20 new ones; pools from roomy to tiny, caps from
-// 1 to 16: every schedule gives the tokens of decoding each request alone.
+// 1 to 16, admission from optimistic to reserving: every schedule gives the tokens of decoding
+// each request alone.
 TEST_P(GeneratorTest, ContinuousBatchingMatchesDecodingAlone) {
   const auto reqs = random_requests(40, model_->vocab_size(), 40, 20, 5);
   const auto want = references(reqs);
   struct Case {
-    int rows, cap;
+    int rows, cap, reserve_steps;
   };
   bool preempted = false, waited = false;
-  for (Case c : {Case{8192, 16}, Case{8192, 1}, Case{256, 7}, Case{96, 16}, Case{64, 16}}) {
+  const int dflt = GenerateOptions{}.reserve_steps;
+  for (Case c : {Case{8192, 16, dflt}, Case{8192, 1, dflt}, Case{256, 7, 0}, Case{96, 16, 0}, Case{64, 16, 0},
+                 Case{64, 16, 8}, Case{64, 16, dflt}}) {
     GenerateOptions opt;
     opt.max_batch_tokens = c.rows;
     opt.max_batch_sequences = c.cap;
+    opt.reserve_steps = c.reserve_steps;
     GenerateStats st;
     const auto out = generate_greedy(*model_, reqs, opt, &st);
     for (size_t i = 0; i < reqs.size(); ++i)
       EXPECT_EQ(out[i], want[i]) << "pool " << c.rows << " cap " << c.cap << " request " << i;
     EXPECT_LE(st.max_live, static_cast<size_t>(c.cap));
     EXPECT_LE(st.kv_rows, std::max(c.rows, 16));
-    if (c.cap == 1) EXPECT_EQ(st.preemptions, 0u);
+    // Alone, or with room reserved for every admitted sequence to finish (the default covers
+    // these 20 new tokens), nothing is preempted.
+    if (c.cap == 1 || c.reserve_steps >= 20) EXPECT_EQ(st.preemptions, 0u);
     preempted = preempted || st.preemptions > 0;
     waited = waited || st.max_live < 16;
     size_t new_tokens = 0;
@@ -155,6 +161,7 @@ TEST_P(GeneratorTest, PreemptionAndAdmissionMidRun) {
   const auto want = references(reqs);
   GenerateOptions opt;
   opt.max_batch_tokens = 5 * kKvPageRows;
+  opt.reserve_steps = 0;  // admit whenever a prompt fits
   GenerateStats st;
   const auto out = generate_greedy(*model_, reqs, opt, &st);
   for (size_t i = 0; i < reqs.size(); ++i) EXPECT_EQ(out[i], want[i]) << "request " << i;
@@ -216,6 +223,7 @@ TEST_P(GeneratorTest, EosAndShouldStopEndSequencesEarly) {
   for (int rows : {8192, tight, tight + 16, tight + 32, tight + 48}) {
     GenerateOptions opt;
     opt.max_batch_tokens = rows;
+    opt.reserve_steps = rows == 8192 ? 64 : 0;
     opt.eos_ids = {eos};
     std::map<size_t, std::vector<std::vector<int32_t>>> calls;
     opt.should_stop = [&](size_t idx, const std::vector<int32_t>& gen) {
@@ -274,7 +282,8 @@ TEST_P(GeneratorTest, EmptyPromptIsAnError) {
 INSTANTIATE_TEST_SUITE_P(Models, GeneratorTest, ::testing::Values("llama_gqa_untied", "gpt2", "qwen2"));
 
 // stories260K (a real trained model): prompts cut from its transformers greedy story, decoded
-// together over a pool of 6 pages, against the 200-token transformers continuation and against
+// together over a pool of 16 pages (optimistic admission preempts; reserving it all never does),
+// against the 200-token transformers continuation and against
 // each request decoded alone.
 TEST(GeneratorStories, MixedLengthsOverASmallPool) {
   LIGHTEVAL_REQUIRE_SHARED();
@@ -297,11 +306,15 @@ TEST(GeneratorStories, MixedLengthsOverASmallPool) {
   GenerateOptions opt;
   opt.max_batch_tokens = 16 * kKvPageRows;  // the 200-token story alone needs 13 pages
   opt.max_batch_sequences = 8;
-  GenerateStats st;
-  const auto out = generate_greedy(*m, reqs, opt, &st);
-  for (size_t i = 0; i < reqs.size(); ++i) EXPECT_EQ(out[i], want[i]) << "request " << i;
-  EXPECT_GT(st.preemptions, 0u);
-  EXPECT_GT(st.max_live, 1u);
+  for (int steps : {0, 4, 1000}) {
+    opt.reserve_steps = steps;
+    GenerateStats st;
+    const auto out = generate_greedy(*m, reqs, opt, &st);
+    for (size_t i = 0; i < reqs.size(); ++i) EXPECT_EQ(out[i], want[i]) << "reserve_steps " << steps << " request " << i;
+    if (steps == 0) EXPECT_GT(st.preemptions, 0u);
+    if (steps == 1000) EXPECT_EQ(st.preemptions, 0u);
+    EXPECT_GT(st.max_live, 1u);
+  }
 }
 
 }  // namespace

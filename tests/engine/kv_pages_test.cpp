@@ -1,5 +1,6 @@
-// The KV page table: pages handed out in order from a free list, all-or-nothing reservations,
-// spans of adjacent pages merged, rows of positions, and (randomised) no row ever owned twice.
+// The KV page table: fresh pages in order, all-or-nothing reservations, spans of adjacent pages
+// merged, rows of positions, placement that leaves each sequence room to grow in place, and
+// (randomised) no row ever owned twice and free runs that match the pages nobody owns.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -73,6 +74,39 @@ TEST(KvPages, ReserveIsAllOrNothingAndReleaseReuses) {
   EXPECT_EQ(p.free_pages(), 0);
 }
 
+// Sequences are placed after the room the sequence before them expects to grow into, so each one
+// grows in place and stays one span.
+TEST(KvPages, PlacementLeavesRoomToGrow) {
+  KvPages p(16, 16);
+  ASSERT_TRUE(p.reserve(1, 16, 64));  // page 0, expects 4
+  ASSERT_TRUE(p.reserve(2, 16, 32));  // after pages 1-3 (1's room): page 4, expects 2
+  ASSERT_TRUE(p.reserve(3, 20, 20));  // after page 5 (2's room): pages 6, 7
+  EXPECT_EQ(p.pages_of(2), (std::vector<int32_t>{4}));
+  EXPECT_EQ(p.pages_of(3), (std::vector<int32_t>{6, 7}));
+  EXPECT_EQ(p.free_runs(), 3);  // pages 1-3, 5, 8-15
+  ASSERT_TRUE(p.reserve(1, 64));
+  ASSERT_TRUE(p.reserve(2, 32));
+  EXPECT_EQ(spans(p.rows_of(1, 0, 64)), (Spans{{0, 64}}));
+  EXPECT_EQ(spans(p.rows_of(2, 0, 32)), (Spans{{64, 96}}));
+  EXPECT_EQ(p.free_runs(), 1);  // pages 8-15
+  // Once every free page is someone's expected room, a new sequence takes the far end of the
+  // longest run, away from the sequence that expects to grow into it.
+  KvPages q(4, 16);
+  ASSERT_TRUE(q.reserve(1, 16, 64));
+  ASSERT_TRUE(q.reserve(2, 16, 16));
+  EXPECT_EQ(q.pages_of(2), (std::vector<int32_t>{3}));
+  ASSERT_TRUE(q.reserve(1, 48));
+  EXPECT_EQ(spans(q.rows_of(1, 0, 48)), (Spans{{0, 48}}));
+  // Growth beyond the room goes where it best fits.
+  q.release(2);
+  ASSERT_TRUE(q.reserve(1, 64));
+  EXPECT_EQ(spans(q.rows_of(1, 0, 64)), (Spans{{0, 64}}));
+  EXPECT_EQ(q.free_pages(), 0);
+  EXPECT_EQ(q.free_runs(), 0);
+  q.release(1);
+  EXPECT_EQ(q.free_runs(), 1);
+}
+
 TEST(KvPages, OutOfRangeIsAnError) {
   KvPages p(2, 16);
   ASSERT_TRUE(p.reserve(0, 5));
@@ -97,7 +131,8 @@ TEST(KvPages, RandomisedNoRowOwnedTwice) {
       const int rows = want.count(seq) ? want[seq] + static_cast<int>(rng() % 20) : 1 + static_cast<int>(rng() % 60);
       const int before = p.free_pages();
       const int had = p.capacity(seq);
-      if (p.reserve(seq, rows)) {
+      const int expected = rng() % 2 ? rows + static_cast<int>(rng() % 80) : 0;
+      if (p.reserve(seq, rows, expected)) {
         want[seq] = std::max(rows, want.count(seq) ? want[seq] : 0);
         EXPECT_GE(p.capacity(seq), rows);
         EXPECT_LT(p.capacity(seq) - std::max(rows, had), 16);
@@ -122,6 +157,13 @@ TEST(KvPages, RandomisedNoRowOwnedTwice) {
       }
     }
     ASSERT_EQ(held + p.free_pages(), p.total_pages());
+    // Free runs: maximal runs of the pages nobody holds.
+    std::vector<bool> taken(static_cast<size_t>(p.total_pages()), false);
+    for (const auto& [s, n] : want)
+      for (int32_t page : p.pages_of(s)) taken[static_cast<size_t>(page)] = true;
+    int runs = 0;
+    for (size_t i = 0; i < taken.size(); ++i) runs += !taken[i] && (i == 0 || taken[i - 1]);
+    ASSERT_EQ(p.free_runs(), runs);
   }
 }
 
