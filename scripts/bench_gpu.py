@@ -215,8 +215,10 @@ def run_ours_e2e(bin_dir, d, tasks, out_dir, max_samples=None, extra=""):
     if max_samples:
         cmd += ["--max_samples", str(max_samples)]
     t = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, LIGHTEVAL_LOG="info"))
     wall = time.perf_counter() - t
+    with open(out_dir.rstrip("/") + ".stderr.log", "w") as f:  # phase timings ("... in X s")
+        f.write(r.stderr)
     if r.returncode != 0:
         raise RuntimeError("lighteval failed: " + r.stderr[-3000:])
     res = load_results(out_dir)
@@ -336,6 +338,8 @@ def bench(bin_dir, out, parts):
         wall, res = run_ours_e2e(bin_dir, d, mmlu, "/tmp/lighteval-bench/e2e-8b-mmlu-full")
         log(out, {"bench": "e2e_ours_only", "model": name, "tasks": "mmlu_5shot_full", "ours_wall_s": round(wall, 2),
                   "ours_results_all": res["results"].get("all")})
+        phases = [l for l in open("/tmp/lighteval-bench/e2e-8b-mmlu-full.stderr.log") if " in " in l]
+        print("".join(phases[-6:]))
     return 0
 
 

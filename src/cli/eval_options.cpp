@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 
 #include <cstdio>
@@ -138,7 +139,10 @@ int run_eval_command(const std::string& name, backends::EntryPoint entry, int ar
                                                           : pipeline::load_model_config_yaml(o.model_config_path);
   if (o.use_chat_template) margs.native.use_chat_template = true;
   if (o.override_batch_size > 0) margs.native.batch_size = o.override_batch_size;
+  const auto load_start = std::chrono::steady_clock::now();
   std::unique_ptr<backends::Model> model = backends::make_model(margs);
+  log::info("model loaded in {:.2f} s",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count());
 
   pipeline::PipelineOptions p;
   if (o.max_samples) p.max_samples = static_cast<size_t>(*o.max_samples);

@@ -63,6 +63,12 @@ class Backend {
   virtual DType weight_dtype() const { return DType::f32; }
   virtual float* alloc_weight(size_t n) { return alloc(n); }
   virtual void upload_weight(float* dst, const float* src, size_t n) { upload(dst, src, n); }
+  // n weights held on the host as src_type (a mapped checkpoint tensor: fp32, bf16 or fp16 bytes)
+  // into the weight buffer dst from element `offset` on, converted on the device; no fp32 copy on
+  // the host. False where the backend has no such path (the caller converts and upload_weight()s).
+  virtual bool upload_weight_stored(float* dst, size_t offset, const void* src, DType src_type, size_t n) {
+    return false;
+  }
   // Activation storage (see the header comment). Each buffer keeps the dtype it was allocated with.
   virtual DType activation_dtype() const { return DType::f32; }
   virtual float* alloc_activation(size_t n) { return alloc(n); }

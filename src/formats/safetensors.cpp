@@ -431,12 +431,22 @@ const SafetensorsTensor& SafetensorsCheckpoint::info(std::string_view name) cons
   return files_[it->second.first].tensors()[it->second.second];
 }
 
-std::vector<float> SafetensorsCheckpoint::load_f32(std::string_view name, const std::vector<int64_t>& expected_shape) const {
+const SafetensorsTensor& SafetensorsCheckpoint::shaped(std::string_view name,
+                                                       const std::vector<int64_t>& expected_shape) const {
   const auto& t = info(name);
   if (t.shape != expected_shape)
     throw Error("tensor '" + std::string(name) + "' in " + label_ + " has shape " + format_shape(t.shape) +
                 " but config.json implies " + format_shape(expected_shape) + " (config and weights do not match)");
-  const auto& f = files_[where_.find(name)->second.first];
+  return t;
+}
+
+const SafetensorsFile& SafetensorsCheckpoint::file_of(std::string_view name) const {
+  return files_[where_.find(name)->second.first];
+}
+
+std::vector<float> SafetensorsCheckpoint::load_f32(std::string_view name, const std::vector<int64_t>& expected_shape) const {
+  const auto& t = shaped(name, expected_shape);
+  const auto& f = file_of(name);
   auto out = f.to_f32(t);
   f.release(t);
   return out;
@@ -444,14 +454,18 @@ std::vector<float> SafetensorsCheckpoint::load_f32(std::string_view name, const 
 
 void SafetensorsCheckpoint::load_f32_into(std::string_view name, const std::vector<int64_t>& expected_shape,
                                           float* dst) const {
-  const auto& t = info(name);
-  if (t.shape != expected_shape)
-    throw Error("tensor '" + std::string(name) + "' in " + label_ + " has shape " + format_shape(t.shape) +
-                " but config.json implies " + format_shape(expected_shape) + " (config and weights do not match)");
-  const auto& f = files_[where_.find(name)->second.first];
+  const auto& t = shaped(name, expected_shape);
+  const auto& f = file_of(name);
   f.to_f32_into(t, dst);
   f.release(t);
 }
+
+std::span<const std::byte> SafetensorsCheckpoint::stored(std::string_view name,
+                                                         const std::vector<int64_t>& expected_shape) const {
+  return file_of(name).bytes(shaped(name, expected_shape));
+}
+
+void SafetensorsCheckpoint::release(std::string_view name) const { file_of(name).release(info(name)); }
 
 std::vector<std::string> SafetensorsCheckpoint::names() const {
   std::vector<std::string> out;

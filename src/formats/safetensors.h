@@ -86,11 +86,18 @@ class SafetensorsCheckpoint {
   std::vector<float> load_f32(std::string_view name, const std::vector<int64_t>& expected_shape) const;
   // Same, converted straight into `dst` (numel floats), then the mapped pages are released.
   void load_f32_into(std::string_view name, const std::vector<int64_t>& expected_shape, float* dst) const;
+  // The stored bytes of `name` (dtype in info(name)), shape checked like load_f32; no conversion.
+  // release(name) afterwards drops its mapped pages from the resident set.
+  std::span<const std::byte> stored(std::string_view name, const std::vector<int64_t>& expected_shape) const;
+  void release(std::string_view name) const;
   std::vector<std::string> names() const;
   std::string label() const;
   size_t total_bytes() const;
 
  private:
+  const SafetensorsTensor& shaped(std::string_view name, const std::vector<int64_t>& expected_shape) const;
+  const SafetensorsFile& file_of(std::string_view name) const;  // name must exist
+
   std::vector<SafetensorsFile> files_;
   std::map<std::string, std::pair<size_t, size_t>, std::less<>> where_;  // name -> (file, tensor)
   std::string label_;

@@ -51,14 +51,11 @@ void Transformer::load_llama() {
       weights_->load_f32_into(resolve(p + "mlp.up_proj.weight"), {I, H}, L.w_up.get() + I * H);
       n_params_ += static_cast<size_t>(2 * I * H);
     } else {
-      // Both halves converted into the reused host staging buffer, then one upload.
-      const size_t n = static_cast<size_t>(2 * I * H);
-      if (staging_.size() < n) staging_.resize(n);
-      weights_->load_f32_into(resolve(p + "mlp.gate_proj.weight"), {I, H}, staging_.data());
-      weights_->load_f32_into(resolve(p + "mlp.up_proj.weight"), {I, H}, staging_.data() + I * H);
-      n_params_ += n;
-      L.w_up = DeviceBuffer::weight(be_, n);
-      be_.upload_weight(L.w_up.get(), staging_.data(), n);
+      require(p + "mlp.gate_proj.weight", {I, H});
+      require(p + "mlp.up_proj.weight", {I, H});
+      L.w_up = DeviceBuffer::weight(be_, static_cast<size_t>(2 * I * H));
+      load_weight_into(L.w_up.get(), 0, p + "mlp.gate_proj.weight", {I, H});
+      load_weight_into(L.w_up.get(), static_cast<size_t>(I * H), p + "mlp.up_proj.weight", {I, H});
     }
     if (cfg_.mlp_bias) {
       const auto gb = weights_->load_f32(resolve(p + "mlp.gate_proj.bias"), {I});

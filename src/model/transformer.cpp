@@ -44,15 +44,36 @@ DeviceBuffer Transformer::upload_weight(const std::vector<float>& host) {
 
 DeviceBuffer Transformer::load_weight(const std::string& name, const std::vector<int64_t>& shape) {
   if (be_.device() == engine::Device::cpu) return load(name, shape);
+  require(name, shape);
+  size_t n = 1;
+  for (int64_t d : shape) n *= static_cast<size_t>(d);
+  DeviceBuffer buf = DeviceBuffer::weight(be_, n);
+  load_weight_into(buf.get(), 0, name, shape);
+  return buf;
+}
+
+void Transformer::load_weight_into(float* dst, size_t offset, const std::string& name,
+                                   const std::vector<int64_t>& shape) {
+  const std::string key = resolve(name);
   size_t n = 1;
   for (int64_t d : shape) n *= static_cast<size_t>(d);
   n_params_ += n;
-  // Converted into one reused host buffer (no fresh pages per tensor), then uploaded.
+  // fp32/bf16/fp16 tensors go up as stored, converted on the device; other dtypes are converted
+  // on the host into one reused buffer (no fresh pages per tensor), then uploaded.
+  const auto dt = weights_->info(key).dtype;
+  using SD = formats::SafetensorsDType;
+  if (dt == SD::F32 || dt == SD::BF16 || dt == SD::F16) {
+    const engine::DType t = dt == SD::F32 ? engine::DType::f32 : dt == SD::BF16 ? engine::DType::bf16 : engine::DType::f16;
+    const auto bytes = weights_->stored(key, shape);
+    const bool done = be_.upload_weight_stored(dst, offset, bytes.data(), t, n);
+    weights_->release(key);
+    if (done) return;
+  }
   if (staging_.size() < n) staging_.resize(n);
-  weights_->load_f32_into(resolve(name), shape, staging_.data());
-  DeviceBuffer buf = DeviceBuffer::weight(be_, n);
-  be_.upload_weight(buf.get(), staging_.data(), n);
-  return buf;
+  weights_->load_f32_into(key, shape, staging_.data());
+  if (be_.upload_weight_stored(dst, offset, staging_.data(), engine::DType::f32, n)) return;
+  if (offset != 0) throw Error("internal: loading a weight slice needs Backend::upload_weight_stored");
+  be_.upload_weight(dst, staging_.data(), n);
 }
 
 int Transformer::head_rows() const {

@@ -50,6 +50,8 @@ class Transformer final : public engine::LanguageModel {
   // A weight matrix (the `w` of a linear layer, or an embedding table): stored in the backend's
   // weight dtype (bf16/fp16 on CUDA when asked; fp32 on the CPU).
   engine::DeviceBuffer load_weight(const std::string& name, const std::vector<int64_t>& shape);
+  // The same into elements [offset, offset + numel) of an existing weight buffer (a GPU backend).
+  void load_weight_into(float* dst, size_t offset, const std::string& name, const std::vector<int64_t>& shape);
   // An embedding / LM head table [vocab_size, H] with its rows padded to head_rows() by zero rows
   // (the backend's vocab_multiple(); no padding on the CPU).
   engine::DeviceBuffer load_vocab_table(const std::string& name, int64_t hidden);

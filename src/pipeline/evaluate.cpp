@@ -139,12 +139,17 @@ struct ResponseBook {
   std::vector<backends::GenerationResponse> generation;
 };
 
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 // Sends one type's requests to the model. With a progress bar the requests go in chunks so the
 // bar moves; the order (and so the dummy model's draws) is unchanged.
 template <class Req, class Resp, class Fn>
 std::vector<Resp> call_model(const std::vector<Req>& requests, const char* label, bool progress, Fn&& fn) {
   const size_t chunk = progress && stderr_is_tty() ? 256 : requests.size();
   Progress bar(label, requests.size(), progress);
+  const double start_s = now_seconds();
   std::vector<Resp> out;
   out.reserve(requests.size());
   for (size_t start = 0; start < requests.size(); start += std::max<size_t>(chunk, 1)) {
@@ -157,6 +162,7 @@ std::vector<Resp> call_model(const std::vector<Req>& requests, const char* label
     bar.advance(n);
   }
   bar.finish();
+  log::info("{} {} in {:.2f} s", requests.size(), label, now_seconds() - start_s);
   return out;
 }
 
@@ -195,9 +201,6 @@ tasks::TaskConfig with_real_splits(const tasks::TaskConfig& config) {
   return c;
 }
 
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -278,6 +281,8 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
       bar.advance(1);
     }
   }
+
+  log::info("{} task(s) prepared in {:.2f} s", runs.size(), now_seconds() - general.start_time);
 
   // 2. Requests, grouped by type across all tasks.
   std::vector<SampleRef> samples;

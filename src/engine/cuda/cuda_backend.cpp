@@ -199,30 +199,12 @@ class CudaBackend final : public Backend {
     return p;
   }
   void upload_weight(float* dst, const float* src, size_t n) override {
-    const DType t = type_of(dst);
-    if (t == DType::f32) return upload(dst, src, n);
-    // fp32 through pinned host buffers and device staging buffers, double-buffered so the host
-    // copy of one chunk overlaps the transfer and conversion of the previous one; converted on
-    // the device (round to nearest even).
-    constexpr size_t kChunk = size_t(1) << 23;
-    if (!staging_) {
-      check(cudaMalloc(&staging_, 2 * kChunk * 4), "cudaMalloc");
-      check(cudaMallocHost(&pinned_, 2 * kChunk * 4), "cudaMallocHost");
-      for (auto& e : staged_) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
-    }
-    int b = 0;
-    for (size_t off = 0; off < n; off += kChunk, b ^= 1) {
-      const size_t c = std::min(kChunk, n - off);
-      check(cudaEventSynchronize(staged_[b]), "upload_weight");  // buffer b's last chunk is consumed
-      std::memcpy(pinned_ + b * kChunk, src + off, c * 4);
-      check(cudaMemcpyAsync(staging_ + b * kChunk, pinned_ + b * kChunk, c * 4, cudaMemcpyHostToDevice, stream_),
-            "upload_weight");
-      cuda::convert(static_cast<char*>(static_cast<void*>(dst)) + off * 2, dtype_code(t), staging_ + b * kChunk, 0, c,
-                    stream_);
-      check(cudaEventRecord(staged_[b], stream_), "upload_weight");
-    }
-    check(cudaStreamSynchronize(stream_), "upload_weight");
-    check(cudaGetLastError(), "convert");
+    if (type_of(dst) == DType::f32) return upload(dst, src, n);
+    upload_converted(dst, 0, src, DType::f32, n);
+  }
+  bool upload_weight_stored(float* dst, size_t offset, const void* src, DType src_type, size_t n) override {
+    upload_converted(dst, offset, src, src_type, n);
+    return true;
   }
   size_t free_memory() const override {
     size_t free = 0, total = 0;
@@ -450,6 +432,35 @@ class CudaBackend final : public Backend {
     cap = grown;
     return p;
   }
+  // n host values of src_type into the weight buffer dst from element `offset` on, converted on the
+  // device to dst's type (round to nearest even): through pinned host buffers and device staging
+  // buffers, double-buffered so the host copy of one chunk overlaps the transfer and conversion of
+  // the previous one.
+  void upload_converted(float* dst, size_t offset, const void* src, DType src_type, size_t n) {
+    const DType t = type_of(dst);
+    const size_t in_size = dtype_size(src_type);
+    char* out = reinterpret_cast<char*>(dst) + offset * dtype_size(t);
+    constexpr size_t kChunkBytes = size_t(1) << 25;
+    if (!staging_) {
+      check(cudaMalloc(&staging_, 2 * kChunkBytes), "cudaMalloc");
+      check(cudaMallocHost(&pinned_, 2 * kChunkBytes), "cudaMallocHost");
+      for (auto& e : staged_) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+    }
+    const size_t chunk = kChunkBytes / in_size;
+    int b = 0;
+    for (size_t off = 0; off < n; off += chunk, b ^= 1) {
+      const size_t c = std::min(chunk, n - off);
+      char* pin = static_cast<char*>(pinned_) + b * kChunkBytes;
+      char* stage = static_cast<char*>(staging_) + b * kChunkBytes;
+      check(cudaEventSynchronize(staged_[b]), "upload_weight");  // buffer b's last chunk is consumed
+      std::memcpy(pin, static_cast<const char*>(src) + off * in_size, c * in_size);
+      check(cudaMemcpyAsync(stage, pin, c * in_size, cudaMemcpyHostToDevice, stream_), "upload_weight");
+      cuda::convert(out + off * dtype_size(t), dtype_code(t), stage, dtype_code(src_type), c, stream_);
+      check(cudaEventRecord(staged_[b], stream_), "upload_weight");
+    }
+    check(cudaStreamSynchronize(stream_), "upload_weight");
+    check(cudaGetLastError(), "convert");
+  }
   const int32_t* ints(std::span<const int32_t> host) { return cache_.get(host, stream_); }
   int stride_of(const float* logits, int vocab) const {
     const auto it = strides_.find(logits);
@@ -467,8 +478,8 @@ class CudaBackend final : public Backend {
   // Row strides of padded logits buffers (set_logits_stride).
   std::unordered_map<const void*, int> strides_;
   static constexpr int kVocabMultiple = 128;
-  float* staging_ = nullptr;
-  float* pinned_ = nullptr;
+  void* staging_ = nullptr;
+  void* pinned_ = nullptr;
   cudaEvent_t staged_[2] = {nullptr, nullptr};
   IntCache cache_;
   std::vector<int32_t> tiles_, segs_, spans_;
