@@ -330,6 +330,20 @@ def bench(bin_dir, out, parts):
             wall, res = run_ours_e2e(bin_dir, d, mmlu, "/tmp/lighteval-bench/e2e-8b-mmlu-full")
             log(out, {"bench": "e2e_ours_only", "model": name, "tasks": "mmlu_5shot_full", "ours_wall_s": round(wall, 2),
                       "ours_results_all": res["results"].get("all")})
+    if "gen" in parts:  # greedy generation (gsm8k 5-shot) on the GPT-2 shape: CUDA graphs on vs off
+        name = "gpt2-124m"
+        model, d = make_model(name)
+        del model
+        torch.cuda.empty_cache()
+        n = int(os.environ.get("BENCH_GEN_SAMPLES", "256"))
+        for graphs in ("1", "0"):
+            os.environ["LIGHTEVAL_CUDA_GRAPHS"] = graphs
+            wall, res = run_ours_e2e(bin_dir, d, "leaderboard|gsm8k|5|0", f"/tmp/lighteval-bench/e2e-gen-graphs{graphs}", n)
+            phases = [l.strip() for l in open(f"/tmp/lighteval-bench/e2e-gen-graphs{graphs}.stderr.log") if " in " in l]
+            log(out, {"bench": "e2e_generation", "model": name, "tasks": "gsm8k_5shot", "max_samples": n,
+                      "cuda_graphs": graphs == "1", "ours_wall_s": round(wall, 2), "phases": phases,
+                      "ours_results_all": res["results"].get("all")})
+        os.environ.pop("LIGHTEVAL_CUDA_GRAPHS")
     if "8b-full" in parts:  # only our full MMLU 5-shot run (transformers would take about an hour)
         name = "llama3-8b"
         model, d = make_model(name)

@@ -81,6 +81,15 @@ class Backend {
   virtual size_t free_memory() const { return 0; }
   // Waits for queued device work (timing, benchmarks); a no-op where ops are synchronous.
   virtual void synchronize() {}
+  // Graphs for forwards that repeat with one shape (decode steps). The ops of one forward go
+  // between graph_begin(key) and graph_end(), `key` naming the shape. A device with graphs runs the
+  // first forward of a key as usual, captures the second into a graph and launches it, and replays
+  // it for the later ones. graph_end() false: nothing ran (the forward's arguments no longer fit the
+  // graph, which is dropped); run the same ops again, outside graph mode. graph_abort() leaves
+  // graph mode after an exception. Defaults: no graphs (the ops run as they come).
+  virtual void graph_begin(uint64_t key) {}
+  virtual bool graph_end() { return true; }
+  virtual void graph_abort() {}
 
   // out[i, :] = table[ids[i], :]  (ids on the host).
   virtual void embedding(float* out, const float* table, std::span<const int32_t> ids, int dim) = 0;

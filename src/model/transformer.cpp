@@ -173,10 +173,58 @@ void Transformer::attention_sublayer(int l, const engine::ForwardBatch& b, engin
   if (add_residual) be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
 }
 
+namespace {
+
+// A decode step: one row per sequence, each its own segment, every row's logits wanted. Such
+// forwards repeat with the same shape for every step, so they run as device graphs.
+bool is_decode_step(const engine::ForwardBatch& b) {
+  if (b.segments.size() != b.tokens.size() || b.output_rows.size() != b.tokens.size()) return false;
+  for (const auto& s : b.segments)
+    if (s.q_len != 1) return false;
+  return true;
+}
+
+// Leaves graph mode if the forward throws.
+class GraphScope {
+ public:
+  GraphScope(engine::Backend& be, uint64_t key) : be_(be) { be_.graph_begin(key); }
+  ~GraphScope() {
+    if (!ended_) be_.graph_abort();
+  }
+  bool end() {
+    ended_ = true;
+    return be_.graph_end();
+  }
+
+ private:
+  engine::Backend& be_;
+  bool ended_ = false;
+};
+
+}  // namespace
+
 void Transformer::forward(const engine::ForwardBatch& b, engine::KvCache& kv, DeviceBuffer& logits) {
   const int m = static_cast<int>(b.tokens.size());
-  const int H = cfg_.hidden_size, V = cfg_.vocab_size;
   if (m == 0) return;
+  for (int32_t t : b.tokens)
+    if (t < 0 || t >= cfg_.vocab_size) throw Error("token id " + std::to_string(t) + " is outside the vocabulary");
+  if (cfg_.family == Family::gpt2)
+    for (int32_t p : b.positions)
+      if (p < 0 || p >= cfg_.max_position_embeddings)
+        throw Error("position " + std::to_string(p) + " is beyond GPT-2's " +
+                    std::to_string(cfg_.max_position_embeddings) + " learned positions");
+  if (is_decode_step(b)) {
+    // Graph key: the row count and the KV store the step writes to.
+    GraphScope graph(be_, (static_cast<uint64_t>(m) << 40) ^ reinterpret_cast<uintptr_t>(kv.k(0)));
+    run(b, kv, logits);
+    if (graph.end()) return;
+  }
+  run(b, kv, logits);  // eager (or again, when a graph replay could not take this step)
+}
+
+void Transformer::run(const engine::ForwardBatch& b, engine::KvCache& kv, DeviceBuffer& logits) {
+  const int m = static_cast<int>(b.tokens.size());
+  const int H = cfg_.hidden_size, V = cfg_.vocab_size;
   const size_t qd = static_cast<size_t>(cfg_.n_heads) * cfg_.head_dim, kvd = kv_dim();
   const size_t I = cfg_.intermediate_size;
   // The residual stream x_ is fp32; sublayer inputs and outputs are activation buffers (bf16 on a
@@ -191,15 +239,9 @@ void Transformer::forward(const engine::ForwardBatch& b, engine::KvCache& kv, De
   // stay small whatever the batch: they were the largest activations.
   mlp_.ensure_activation(be_, mlp_rows(m) * mlp_width());
   if (cfg_.family != Family::gpt2) mlp2_.ensure_activation(be_, mlp_rows(m) * I);
-  for (int32_t t : b.tokens)
-    if (t < 0 || t >= V) throw Error("token id " + std::to_string(t) + " is outside the vocabulary");
 
   be_.embedding(x_.get(), embed_.get(), b.tokens, H);
   if (cfg_.family == Family::gpt2) {
-    for (int32_t p : b.positions)
-      if (p < 0 || p >= cfg_.max_position_embeddings)
-        throw Error("position " + std::to_string(p) + " is beyond GPT-2's " +
-                    std::to_string(cfg_.max_position_embeddings) + " learned positions");
     be_.embedding(h_.get(), pos_embed_.get(), b.positions, H);
     be_.add(x_.get(), h_.get(), static_cast<size_t>(m) * H);
     for (int l = 0; l < cfg_.n_layers; ++l) gpt2_block(l, b, kv, m);

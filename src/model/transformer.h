@@ -64,6 +64,8 @@ class Transformer final : public engine::LanguageModel {
   engine::DeviceBuffer upload_weight(const std::vector<float>& host);
 
  private:
+  // The forward's ops (forward() checks the batch and picks eager or graph mode).
+  void run(const engine::ForwardBatch& b, engine::KvCache& kv, engine::DeviceBuffer& logits);
   void load_gpt2();
   void load_llama();
   void gpt2_block(int l, const engine::ForwardBatch& b, engine::KvCache& kv, int m);

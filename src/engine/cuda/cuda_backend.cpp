@@ -9,9 +9,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/cuda/graphs.h"
 #include "engine/cuda/kernels.h"
 #include "util/error.h"
 
@@ -124,6 +126,13 @@ class CudaBackend final : public Backend {
     name_ = std::string("cuda:") + std::to_string(index) + " (" + prop.name + ")";
     const char* prof = std::getenv("LIGHTEVAL_CUDA_PROFILE");
     profile_ = prof && *prof && std::string(prof) != "0";
+    const char* graphs = std::getenv("LIGHTEVAL_CUDA_GRAPHS");
+    graphs_enabled_ = !profile_ && !(graphs && std::string(graphs) == "0");
+    graphs_ = std::make_unique<cuda::Graphs>(stream_);
+    // A workspace of our own, so cuBLAS allocates nothing while a graph is captured.
+    constexpr size_t kBlasWorkspace = size_t(32) << 20;
+    check(cudaMalloc(&blas_workspace_, kBlasWorkspace), "cudaMalloc");
+    check(cublasSetWorkspace(blas_, blas_workspace_, kBlasWorkspace), "cublasSetWorkspace");
   }
   ~CudaBackend() override {
     if (profile_) {
@@ -141,7 +150,9 @@ class CudaBackend final : public Backend {
       cudaFreeHost(pinned_);
       for (auto& e : staged_) cudaEventDestroy(e);
     }
+    graphs_.reset();
     cublasDestroy(blas_);
+    cudaFree(blas_workspace_);
     cudaStreamDestroy(stream_);
   }
 
@@ -159,11 +170,31 @@ class CudaBackend final : public Backend {
     if (!p) return;
     typed_.erase(reinterpret_cast<uintptr_t>(p));
     strides_.erase(p);
+    graphs_->clear();  // a graph may hold p
+    if (graphs_->mode() != cuda::Graphs::Mode::eager) {  // no synchronising during a capture
+      deferred_free_.push_back(p);
+      return;
+    }
     cudaStreamSynchronize(stream_);  // kernels queued on it may still read p
     cudaFree(p);
   }
+
+  // CUDA graphs for repeated forwards (graphs.h); LIGHTEVAL_CUDA_GRAPHS=0 or profiling turns them off.
+  void graph_begin(uint64_t key) override {
+    if (graphs_enabled_) graphs_->begin(key);
+  }
+  bool graph_end() override {
+    const bool ran = graphs_->end();
+    release_deferred();
+    return ran;
+  }
+  void graph_abort() override {
+    graphs_->abort();
+    release_deferred();
+  }
   // Host values are fp32; a typed destination receives them converted (round to nearest even).
   void upload(float* dst, const float* src, size_t n) override {
+    outside_graph("upload");
     const DType t = type_of(dst);
     void* stage = t == DType::f32 ? static_cast<void*>(dst) : temp(kTransfer, n * 4);
     check(cudaMemcpyAsync(stage, src, n * 4, cudaMemcpyHostToDevice, stream_), "upload");
@@ -171,6 +202,7 @@ class CudaBackend final : public Backend {
     check(cudaStreamSynchronize(stream_), "upload");
   }
   void download(float* dst, const float* src, size_t n) override {
+    outside_graph("download");
     const DType t = type_of(src);
     const void* from = src;
     if (t != DType::f32) {
@@ -182,13 +214,17 @@ class CudaBackend final : public Backend {
     check(cudaStreamSynchronize(stream_), "download");
   }
   void copy(float* dst, const float* src, size_t n) override {
+    if (replaying()) return;
     const DType td = type_of(dst), ts = type_of(src);
     if (td == ts)
       check(cudaMemcpyAsync(dst, src, n * dtype_size(td), cudaMemcpyDeviceToDevice, stream_), "copy");
     else
       cuda::convert(dst, dtype_code(td), src, dtype_code(ts), n, stream_);
   }
-  void synchronize() override { check(cudaStreamSynchronize(stream_), "synchronize"); }
+  void synchronize() override {
+    outside_graph("synchronize");
+    check(cudaStreamSynchronize(stream_), "synchronize");
+  }
 
   void set_weight_dtype(DType t) override { wtype_ = t; }
   DType weight_dtype() const override { return wtype_; }
@@ -214,15 +250,21 @@ class CudaBackend final : public Backend {
 
   void embedding(float* out, const float* table, std::span<const int32_t> ids, int dim) override {
     OpTimer timer_(profile_, stream_, &prof_, "embedding");
-    cuda::gather_rows(out, code(out), table, code(table), ints(ids), static_cast<int>(ids.size()), dim, stream_);
+    const int32_t* d_ids = ints(ids);
+    if (replaying()) return;
+    cuda::gather_rows(out, code(out), table, code(table), d_ids, static_cast<int>(ids.size()), dim, stream_);
   }
   void gather_rows(float* out, const float* x, std::span<const int32_t> rows, int dim) override {
     OpTimer timer_(profile_, stream_, &prof_, "gather_rows");
-    cuda::gather_rows(out, code(out), x, code(x), ints(rows), static_cast<int>(rows.size()), dim, stream_);
+    const int32_t* d_rows = ints(rows);
+    if (replaying()) return;
+    cuda::gather_rows(out, code(out), x, code(x), d_rows, static_cast<int>(rows.size()), dim, stream_);
   }
   void scatter_rows(float* dst, const float* x, std::span<const int32_t> rows, int dim) override {
     OpTimer timer_(profile_, stream_, &prof_, "scatter_rows");
-    cuda::scatter_rows(dst, code(dst), x, code(x), ints(rows), static_cast<int>(rows.size()), dim, stream_);
+    const int32_t* d_rows = ints(rows);
+    if (replaying()) return;
+    cuda::scatter_rows(dst, code(dst), x, code(x), d_rows, static_cast<int>(rows.size()), dim, stream_);
   }
 
   // y = x W^T (+ bias) through cuBLAS: A and B in the weight's type (an input of another type is
@@ -230,6 +272,7 @@ class CudaBackend final : public Backend {
   // accumulated in fp32 (strict fp32, no TF32, for fp32 weights).
   void linear(float* y, const float* x, const float* w, const float* bias, int m, int k, int n) override {
     OpTimer timer_(profile_, stream_, &prof_, "linear");
+    if (replaying()) return;
     if (m == 0) return;
     const DType wt = type_of(w), xt = type_of(x), yt = type_of(y);
     const size_t in_n = static_cast<size_t>(m) * k, out_n = static_cast<size_t>(m) * n;
@@ -258,19 +301,23 @@ class CudaBackend final : public Backend {
 
   void add(float* y, const float* x, size_t n) override {
     OpTimer timer_(profile_, stream_, &prof_, "add");
+    if (replaying()) return;
     cuda::add(y, code(y), x, code(x), n, stream_);
   }
   void layer_norm(float* y, const float* x, const float* w, const float* b, int m, int dim, float eps) override {
     OpTimer timer_(profile_, stream_, &prof_, "layer_norm");
+    if (replaying()) return;
     cuda::layer_norm(y, code(y), x, code(x), w, b, m, dim, eps, stream_);
   }
   void rms_norm(float* y, const float* x, const float* w, int m, int dim, float eps) override {
     OpTimer timer_(profile_, stream_, &prof_, "rms_norm");
+    if (replaying()) return;
     cuda::rms_norm(y, code(y), x, code(x), w, m, dim, eps, stream_);
   }
   void add_rms_norm(float* x, const float* r, float* y, const float* w, int m, int dim, float eps) override {
     if (type_of(x) != DType::f32) return Backend::add_rms_norm(x, r, y, w, m, dim, eps);  // two passes
     OpTimer timer_(profile_, stream_, &prof_, "add_rms_norm");
+    if (replaying()) return;
     cuda::add_rms_norm(x, r, code(r), y, code(y), w, m, dim, eps, stream_);
   }
   void rope(float* x, std::span<const int32_t> positions, std::span<const float> inv_freq, int n_heads, int head_dim,
@@ -278,29 +325,34 @@ class CudaBackend final : public Backend {
     OpTimer timer_(profile_, stream_, &prof_, "rope");
     std::span<const int32_t> bits(reinterpret_cast<const int32_t*>(inv_freq.data()), inv_freq.size());
     const float* freq = reinterpret_cast<const float*>(ints(bits));
-    cuda::rope(x, code(x), ints(positions), freq, static_cast<int>(positions.size()),
+    const int32_t* d_pos = ints(positions);
+    if (replaying()) return;
+    cuda::rope(x, code(x), d_pos, freq, static_cast<int>(positions.size()),
                static_cast<int>(inv_freq.size()), n_heads, head_dim, attention_scale, stream_);
   }
   void gelu_tanh(float* x, size_t n) override {
     OpTimer timer_(profile_, stream_, &prof_, "gelu_tanh");
+    if (replaying()) return;
     cuda::activation(x, code(x), n, 0, stream_);
   }
   void gelu_erf(float* x, size_t n) override {
     OpTimer timer_(profile_, stream_, &prof_, "gelu_erf");
+    if (replaying()) return;
     cuda::activation(x, code(x), n, 1, stream_);
   }
   void relu(float* x, size_t n) override {
     OpTimer timer_(profile_, stream_, &prof_, "relu");
+    if (replaying()) return;
     cuda::activation(x, code(x), n, 2, stream_);
   }
   void silu_mul(float* out, const float* gate_up, int m, int inter) override {
     OpTimer timer_(profile_, stream_, &prof_, "silu_mul");
+    if (replaying()) return;
     cuda::silu_mul(out, code(out), gate_up, code(gate_up), m, inter, stream_);
   }
 
   void attention(float* out, const float* q, const float* k, const float* v, std::span<const AttnSegment> segments,
                  int n_heads, int n_kv, int head_dim, float scale) override {
-    OpTimer timer_(profile_, stream_, &prof_, "attention");
     if (head_dim > 256) throw Error("the CUDA attention kernel supports head_dim up to 256, not " + std::to_string(head_dim));
     tiles_.clear();
     segs_.clear();
@@ -327,6 +379,7 @@ class CudaBackend final : public Backend {
     const int* tiles = ints(tiles_);
     const int* segs = ints(segs_);
     const int* spans = ints(spans_);
+    if (replaying()) return;
     if (type_of(k) != t || type_of(v) != t || type_of(out) != t) {
       // Operands of mixed storage: all through fp32 copies, the exact kernel.
       const size_t nq = static_cast<size_t>(q_rows) * n_heads * head_dim;
@@ -342,10 +395,19 @@ class CudaBackend final : public Backend {
       cuda::convert(out, code(out), fo, 0, nq, stream_);
       return;
     }
-    // Prefill tiles on tensor cores for bf16/fp16 storage; fp32 storage (and decode steps, one row
-    // a tile) take the exact kernel.
+    // Decode steps (one row per segment) have their own kernel; prefill tiles run on tensor cores
+    // for bf16/fp16 storage; the rest (fp32 storage, other head dims) take the exact kernel.
+    const bool one_row = std::all_of(segments.begin(), segments.end(), [](const AttnSegment& g) { return g.q_len == 1; });
+    if (one_row && cuda::decode_attention_supported(head_dim)) {
+      OpTimer timer_(profile_, stream_, &prof_, "attention_decode");
+      cuda::decode_attention(out, q, k, v, dtype_code(t), segs, static_cast<int>(segments.size()), spans, n_heads,
+                             n_kv, head_dim, scale, stream_);
+      return;
+    }
     const bool decode = q_rows < 4 * n_tiles;
-    if (!decode && cuda::flash_attention_supported(head_dim, dtype_code(t)))
+    const bool flash = !decode && cuda::flash_attention_supported(head_dim, dtype_code(t));
+    OpTimer timer_(profile_, stream_, &prof_, flash ? "attention_tc" : "attention");
+    if (flash)
       cuda::flash_attention(out, q, k, v, dtype_code(t), tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale,
                             stream_);
     else
@@ -356,6 +418,7 @@ class CudaBackend final : public Backend {
   void logprob_gather(const float* logits, std::span<const int32_t> rows, std::span<const int32_t> targets, int vocab,
                       double* logprob, uint8_t* greedy) override {
     OpTimer timer_(profile_, stream_, &prof_, "logprob_gather");
+    outside_graph("logprob_gather");
     require_f32(logits, "logprob_gather");
     const size_t n = targets.size();
     if (n == 0) return;
@@ -374,6 +437,7 @@ class CudaBackend final : public Backend {
 
   void argmax_rows(const float* logits, int m, int vocab, int32_t* out) override {
     OpTimer timer_(profile_, stream_, &prof_, "argmax_rows");
+    outside_graph("argmax_rows");
     require_f32(logits, "argmax_rows");
     if (m == 0) return;
     int32_t* d_out = static_cast<int32_t*>(temp(kResults, static_cast<size_t>(m) * 4));
@@ -421,6 +485,11 @@ class CudaBackend final : public Backend {
   void* temp(Temp which, size_t bytes) {
     auto& [p, cap] = temps_[which];
     if (bytes <= cap) return p;
+    if (p && graphs_->mode() != cuda::Graphs::Mode::eager) {
+      graphs_->fail();  // the forward is re-run eagerly, which grows the buffer
+      return p;
+    }
+    graphs_->clear();
     if (p) {
       cudaStreamSynchronize(stream_);
       cudaFree(p);
@@ -461,7 +530,21 @@ class CudaBackend final : public Backend {
     check(cudaStreamSynchronize(stream_), "upload_weight");
     check(cudaGetLastError(), "convert");
   }
-  const int32_t* ints(std::span<const int32_t> host) { return cache_.get(host, stream_); }
+  const int32_t* ints(std::span<const int32_t> host) {
+    return graphs_->mode() == cuda::Graphs::Mode::eager ? cache_.get(host, stream_) : graphs_->args(host);
+  }
+  // A graph replay launches nothing: the ops only refresh their arguments (ints()).
+  bool replaying() const { return graphs_->mode() == cuda::Graphs::Mode::replay; }
+  void outside_graph(const char* what) const {
+    if (graphs_->mode() != cuda::Graphs::Mode::eager)
+      throw Error(std::string("internal: ") + what + " inside a CUDA graph forward");
+  }
+  void release_deferred() {
+    if (deferred_free_.empty()) return;
+    cudaStreamSynchronize(stream_);
+    for (float* p : deferred_free_) cudaFree(p);
+    deferred_free_.clear();
+  }
   int stride_of(const float* logits, int vocab) const {
     const auto it = strides_.find(logits);
     return it == strides_.end() || it->second < vocab ? vocab : it->second;
@@ -482,6 +565,10 @@ class CudaBackend final : public Backend {
   void* pinned_ = nullptr;
   cudaEvent_t staged_[2] = {nullptr, nullptr};
   IntCache cache_;
+  std::unique_ptr<cuda::Graphs> graphs_;
+  bool graphs_enabled_ = true;
+  std::vector<float*> deferred_free_;
+  void* blas_workspace_ = nullptr;
   std::vector<int32_t> tiles_, segs_, spans_;
   bool profile_ = false;
   std::map<std::string, std::pair<double, long>> prof_;

@@ -52,6 +52,12 @@ bool flash_attention_supported(int head_dim, int type);
 void flash_attention(void* out, const void* q, const void* k, const void* v, int type, const int32_t* tiles,
                      int n_tiles, const int32_t* segs, const int32_t* spans, int n_heads, int n_kv, int head_dim,
                      float scale, cudaStream_t s);
+// Decode steps (every segment one row, n_segs of them): one block per (row, head); any storage
+// type, fp32 softmax. head_dim 32, 64, 128 or 256.
+bool decode_attention_supported(int head_dim);
+void decode_attention(void* out, const void* q, const void* k, const void* v, int type, const int32_t* segs,
+                      int n_segs, const int32_t* spans, int n_heads, int n_kv, int head_dim, float scale,
+                      cudaStream_t s);
 constexpr int kAttnTileRows = 64;  // query rows per tile (one block per tile and head)
 
 }  // namespace lighteval::engine::cuda
