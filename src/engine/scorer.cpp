@@ -71,17 +71,27 @@ struct Entry {
   int32_t target;
 };
 
-void run_batch(LanguageModel& model, const std::vector<ScoreRequest>& requests, const std::vector<size_t>& batch,
-               bool share, std::unique_ptr<KvCache>& kv, DeviceBuffer& logits, std::vector<ScoreResult>& results,
-               ScoreStats& stats) {
-  std::vector<int> leaf;
-  std::vector<Node> nodes = build_tree(requests, batch, share, leaf);
+// A batch laid out on the host: the forward's rows and the scored entries.
+struct PreparedBatch {
+  std::vector<size_t> batch;  // request indices
   ForwardBatch fb;
+  std::vector<Entry> entries;
+  std::vector<int32_t> out_idx, targets;
+  int rows = 0;
+};
+
+PreparedBatch prepare_batch(const std::vector<ScoreRequest>& requests, std::vector<size_t> batch, bool share) {
+  PreparedBatch pb;
+  pb.batch = std::move(batch);
+  std::vector<int> leaf;
+  std::vector<Node> nodes = build_tree(requests, pb.batch, share, leaf);
+  ForwardBatch& fb = pb.fb;
   int rows = 0;
   for (auto& n : nodes) {
     n.row = rows;
     rows += n.end - n.start;
   }
+  pb.rows = rows;
   fb.tokens.reserve(rows);
   fb.positions.reserve(rows);
   for (const auto& n : nodes) {
@@ -100,9 +110,8 @@ void run_batch(LanguageModel& model, const std::vector<ScoreRequest>& requests, 
 
   // Scored rows, deduplicated: the last context row often predicts the first token of every choice.
   std::vector<int32_t> out_of_row(rows, -1);
-  std::vector<Entry> entries;
-  for (size_t b = 0; b < batch.size(); ++b) {
-    const auto& r = requests[batch[b]];
+  for (size_t b = 0; b < pb.batch.size(); ++b) {
+    const auto& r = requests[pb.batch[b]];
     const int L = static_cast<int>(r.input.size()), T = static_cast<int>(r.targets.size());
     int n = leaf[b];
     for (int i = T - 1; i >= 0; --i) {  // walk positions backwards so the node walk only goes up
@@ -113,23 +122,35 @@ void run_batch(LanguageModel& model, const std::vector<ScoreRequest>& requests, 
         out_of_row[row] = static_cast<int32_t>(fb.output_rows.size());
         fb.output_rows.push_back(row);
       }
-      entries.push_back({b, out_of_row[row], r.targets[i]});
+      pb.entries.push_back({b, out_of_row[row], r.targets[i]});
     }
   }
-  if (!kv || kv->rows() < rows)
-    kv = std::make_unique<KvCache>(model.backend(), model.n_layers(), std::max(rows, kv ? kv->rows() : 0),
-                                   model.kv_dim(), true);
-  model.forward(fb, *kv, logits);
-
-  std::vector<int32_t> out_idx(entries.size()), targets(entries.size());
-  for (size_t e = 0; e < entries.size(); ++e) {
-    out_idx[e] = entries[e].out;
-    targets[e] = entries[e].target;
+  pb.out_idx.resize(pb.entries.size());
+  pb.targets.resize(pb.entries.size());
+  for (size_t e = 0; e < pb.entries.size(); ++e) {
+    pb.out_idx[e] = pb.entries[e].out;
+    pb.targets[e] = pb.entries[e].target;
   }
+  return pb;
+}
+
+// Queues the batch's forward (on a GPU the call returns while the device works).
+void launch_batch(LanguageModel& model, const PreparedBatch& pb, std::unique_ptr<KvCache>& kv, DeviceBuffer& logits) {
+  if (!kv || kv->rows() < pb.rows)
+    kv = std::make_unique<KvCache>(model.backend(), model.n_layers(), std::max(pb.rows, kv ? kv->rows() : 0),
+                                   model.kv_dim(), true);
+  model.forward(pb.fb, *kv, logits);
+}
+
+// Waits for the batch's logits and reduces them to one result per request.
+void finish_batch(LanguageModel& model, const PreparedBatch& pb, const DeviceBuffer& logits,
+                  std::vector<ScoreResult>& results, ScoreStats& stats) {
+  const auto& entries = pb.entries;
   std::vector<double> lp(entries.size());
   std::vector<uint8_t> greedy(entries.size());
   if (!entries.empty())
-    model.backend().logprob_gather(logits.get(), out_idx, targets, model.vocab_size(), lp.data(), greedy.data());
+    model.backend().logprob_gather(logits.get(), pb.out_idx, pb.targets, model.vocab_size(), lp.data(),
+                                   greedy.data());
   // Entries of a request are contiguous, last position first; sum in position order so the result
   // does not depend on the batch.
   size_t e = 0;
@@ -141,12 +162,12 @@ void run_batch(LanguageModel& model, const std::vector<ScoreRequest>& requests, 
       res.logprob += lp[g];
       res.is_greedy = res.is_greedy && greedy[g];
     }
-    results[batch[entries[e].local]] = res;
+    results[pb.batch[entries[e].local]] = res;
     e = f;
   }
   stats.batches += 1;
-  stats.rows += rows;
-  stats.logit_rows += fb.output_rows.size();
+  stats.rows += pb.rows;
+  stats.logit_rows += pb.fb.output_rows.size();
 }
 
 }  // namespace
@@ -177,10 +198,9 @@ std::vector<ScoreResult> score(LanguageModel& model, const std::vector<ScoreRequ
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return requests[a].input < requests[b].input; });
 
-  std::vector<ScoreResult> results(requests.size());
+  // Batches first (host only), then the forwards.
+  std::vector<std::vector<size_t>> batches;
   ScoreStats stats;
-  std::unique_ptr<KvCache> kv;
-  DeviceBuffer logits;
   std::vector<size_t> batch;
   size_t batch_rows = 0, batch_targets = 0;
   const size_t budget = static_cast<size_t>(std::max(1, options.max_batch_tokens));
@@ -194,9 +214,8 @@ std::vector<ScoreResult> score(LanguageModel& model, const std::vector<ScoreRequ
     const bool full = (options.max_batch_sequences > 0 && batch.size() >= static_cast<size_t>(options.max_batch_sequences)) ||
                       (options.max_logit_rows > 0 && batch_targets + targets > static_cast<size_t>(options.max_logit_rows));
     if (!batch.empty() && (batch_rows + add > budget || full)) {
-      run_batch(model, requests, batch, options.share_prefixes, kv, logits, results, stats);
-      batch.clear();
-      batch.push_back(order[k]);
+      batches.push_back(std::move(batch));
+      batch = {order[k]};
       batch_rows = inp.size();
       batch_targets = targets;
     } else {
@@ -205,7 +224,21 @@ std::vector<ScoreResult> score(LanguageModel& model, const std::vector<ScoreRequ
       batch_targets += targets;
     }
   }
-  if (!batch.empty()) run_batch(model, requests, batch, options.share_prefixes, kv, logits, results, stats);
+  if (!batch.empty()) batches.push_back(std::move(batch));
+
+  // Host work overlaps device work: while batch i's forward runs on the device, batch i+1 is laid
+  // out on the host; only then does the host wait for batch i's results.
+  std::vector<ScoreResult> results(requests.size());
+  std::unique_ptr<KvCache> kv;
+  DeviceBuffer logits;
+  PreparedBatch next;
+  if (!batches.empty()) next = prepare_batch(requests, std::move(batches[0]), options.share_prefixes);
+  for (size_t i = 0; i < batches.size(); ++i) {
+    PreparedBatch cur = std::move(next);
+    launch_batch(model, cur, kv, logits);
+    if (i + 1 < batches.size()) next = prepare_batch(requests, std::move(batches[i + 1]), options.share_prefixes);
+    finish_batch(model, cur, logits, results, stats);
+  }
   if (stats_out) *stats_out = stats;
   return results;
 }

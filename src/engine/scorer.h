@@ -3,7 +3,9 @@
 // share a prefix (the choices of one question, a constant few-shot preamble) form a prefix tree
 // whose shared tokens are computed once, and each continuation attends to its prefix's keys.
 // Logits are computed only at scored rows, deduplicated, and reduced on the device to
-// (sum log-prob, all-greedy) per request. share_prefixes=false is the plain oracle path.
+// (sum log-prob, all-greedy) per request. share_prefixes=false is the plain oracle path. Each
+// batch is laid out on the host while the previous one runs on the device (ops are queued
+// asynchronously on a GPU), so host and device work overlap.
 #pragma once
 
 #include <cstdint>
