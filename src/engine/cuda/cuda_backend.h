@@ -1,10 +1,13 @@
-// engine/cuda: the CUDA implementation of the op interface (engine/backend.h). Activations are
-// fp32; weights are stored fp32, bf16 or fp16 (set_weight_dtype) and every GEMM accumulates in
-// fp32 through cuBLAS (bf16/fp16 tensor cores; strict fp32 for fp32 weights, no TF32, so fp32 runs
-// match the CPU closely). Attention is a tiled online-softmax kernel over the packed / prefix-tree
-// segments of AttnSegment (prefill and decode alike). Log-softmax + gather + greedy check run on
-// the device; only one (logprob, greedy) pair per scored token comes back. All work is queued on
-// one stream; downloads synchronise. Limits: one device per backend, head_dim <= 256.
+// engine/cuda: the CUDA implementation of the op interface (engine/backend.h). Weights are stored
+// fp32, bf16 or fp16 (set_weight_dtype) and activation buffers in the same dtype (the residual
+// stream and logits are fp32 buffers); every op accepts either kind per operand and computes in
+// fp32. GEMMs go through cuBLAS (bf16/fp16 tensor cores; strict fp32 for fp32 weights, no TF32, so
+// fp32 runs match the CPU closely). Attention: a FlashAttention-2-style tensor-core kernel for
+// bf16/fp16 prefill over the packed / prefix-tree segments of AttnSegment, a decode kernel for
+// one-row segments (paged KV context spans), an exact fp32 kernel otherwise. Log-softmax + gather +
+// greedy check run on the device; only one (logprob, greedy) pair per scored token comes back.
+// All work is queued on one stream; downloads synchronise; decode steps replay CUDA graphs
+// (graphs.h). Limits: one device per backend, head_dim <= 256.
 #pragma once
 
 #include <memory>
