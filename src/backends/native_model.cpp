@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <unordered_map>
 
@@ -147,12 +148,30 @@ class NativeModel final : public Model {
     return tokenizer_->apply_chat_template(messages, add_generation_prompt);
   }
 
+  // Requests go in chunks of consecutive requests (a task's requests stay together, so prefix
+  // sharing is kept): chunk i+1 is tokenised on other threads while chunk i is scored.
+  static constexpr size_t kScoreChunk = 8192;
   std::vector<LoglikelihoodResponse> loglikelihood(std::span<const LoglikelihoodRequest> requests) override {
     std::vector<LoglikelihoodResponse> out(requests.size());
+    auto encode = [this, requests](size_t begin) {
+      return encode_pairs(requests.subspan(begin, std::min(kScoreChunk, requests.size() - begin)));
+    };
+    std::future<EncodedPairs> next;
+    if (!requests.empty()) next = std::async(std::launch::async, encode, 0);
+    for (size_t begin = 0; begin < requests.size(); begin += kScoreChunk) {
+      EncodedPairs pairs = next.get();
+      if (begin + kScoreChunk < requests.size()) next = std::async(std::launch::async, encode, begin + kScoreChunk);
+      score_chunk(pairs, std::span<LoglikelihoodResponse>(out).subspan(begin, pairs.size()));
+    }
+    return out;
+  }
+
+ private:
+  using EncodedPairs = std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>;
+  void score_chunk(EncodedPairs& pairs, std::span<LoglikelihoodResponse> out) {
     std::vector<engine::ScoreRequest> sreqs;
     std::vector<size_t> which;
-    auto pairs = encode_pairs(requests);
-    for (size_t i = 0; i < requests.size(); ++i) {
+    for (size_t i = 0; i < pairs.size(); ++i) {
       auto& [ctx, cont] = pairs[i];
       auto& r = out[i];
       r.continuation_tokens = cont;
@@ -179,8 +198,9 @@ class NativeModel final : public Model {
       out[which[k]].logprob = res[k].logprob;
       out[which[k]].is_greedy = res[k].is_greedy;
     }
-    return out;
   }
+
+ public:
 
   std::vector<SingleTokenResponse> loglikelihood_single_token(std::span<const SingleTokenRequest> requests) override {
     std::vector<SingleTokenResponse> out(requests.size());

@@ -84,6 +84,27 @@ TEST(NativeModel, Stories260KGreedyMatchesLlama2c) {
   EXPECT_LT(cut[0].output_tokens[0].size(), 200u);
 }
 
+// More requests than one tokenise/score chunk (8192): every response, across the chunk
+// boundaries, equals that request scored on its own, in request order.
+TEST(NativeModel, LoglikelihoodInChunksMatchesSingleRequests) {
+  LIGHTEVAL_REQUIRE_SHARED();
+  NativeModelConfig c;
+  c.pretrained = tiny_gpt2().string();
+  auto m = make_native_model(c);
+  std::vector<LoglikelihoodRequest> reqs;
+  for (int i = 0; i < 2 * 8192 + 7; ++i)
+    reqs.push_back({"Question " + std::to_string(i % 97) + ":", " answer " + std::to_string(i % 13)});
+  const auto all = m->loglikelihood(reqs);
+  ASSERT_EQ(all.size(), reqs.size());
+  for (size_t i : {size_t(0), size_t(8191), size_t(8192), size_t(12345), size_t(16383), size_t(16384), reqs.size() - 1}) {
+    const auto one = m->loglikelihood(std::span<const LoglikelihoodRequest>(&reqs[i], 1));
+    EXPECT_EQ(all[i].input_tokens, one[0].input_tokens) << "request " << i;
+    EXPECT_EQ(all[i].continuation_tokens, one[0].continuation_tokens) << "request " << i;
+    EXPECT_NEAR(all[i].logprob, one[0].logprob, 1e-5) << "request " << i;
+    EXPECT_EQ(all[i].is_greedy, one[0].is_greedy) << "request " << i;
+  }
+}
+
 TEST(NativeModel, LoglikelihoodSplitsLikeLightevalV05) {
   LIGHTEVAL_REQUIRE_SHARED();
   NativeModelConfig c;
