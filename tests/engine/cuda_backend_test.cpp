@@ -369,6 +369,20 @@ TEST(CudaOps, LinearOnActivationBuffersMatchesCpu) {
   gpu->set_weight_dtype(DType::f32);
 }
 
+// Operands the kernels do not take together are one clear error, not a silent conversion.
+TEST(CudaOps, MixedStorageIsAClearError) {
+  CUDA_OR_SKIP(gpu);
+  gpu->set_weight_dtype(DType::f32);
+  DeviceBuffer w = DeviceBuffer::weight(*gpu, 16 * 16);
+  gpu->set_weight_dtype(DType::bf16);
+  Dev x(*gpu, 4 * 16), y(*gpu, 4 * 16, true);
+  EXPECT_THROW(gpu->linear(y.get(), x.get(), w.get(), nullptr, 4, 16, 16), Error);  // bf16 out, fp32 weight
+  Dev q(*gpu, 2 * 32, true), k(*gpu, 2 * 32), v(*gpu, 2 * 32, true), out(*gpu, 2 * 32, true);
+  const std::vector<AttnSegment> segs = {{0, 2, 0, {}}};
+  EXPECT_THROW(gpu->attention(out.get(), q.get(), k.get(), v.get(), segs, 1, 1, 32, 1.0f), Error);
+  gpu->set_weight_dtype(DType::f32);
+}
+
 TEST(CudaBackend, BadDeviceIndexIsAClearError) {
   CUDA_OR_SKIP(gpu);
   try {

@@ -268,35 +268,33 @@ class CudaBackend final : public Backend {
   }
 
   // y = x W^T (+ bias) through cuBLAS: A and B in the weight's type (an input of another type is
-  // converted first), C in y's type when cuBLAS takes it (fp32, or the weight's type), products
-  // accumulated in fp32 (strict fp32, no TF32, for fp32 weights).
+  // converted first), C in y's type (fp32, or the weight's), products accumulated in fp32 (strict
+  // fp32, no TF32, for fp32 weights).
   void linear(float* y, const float* x, const float* w, const float* bias, int m, int k, int n) override {
     OpTimer timer_(profile_, stream_, &prof_, "linear");
     if (replaying()) return;
     if (m == 0) return;
     const DType wt = type_of(w), xt = type_of(x), yt = type_of(y);
-    const size_t in_n = static_cast<size_t>(m) * k, out_n = static_cast<size_t>(m) * n;
+    const size_t in_n = static_cast<size_t>(m) * k;
     const void* in = x;
     if (xt != wt) {
       void* t = temp(kGemmIn, in_n * dtype_size(wt));
       cuda::convert(t, dtype_code(wt), x, dtype_code(xt), in_n, stream_);
       in = t;
     }
-    const bool direct = yt == DType::f32 || yt == wt;
-    void* outp = direct ? static_cast<void*>(y) : temp(kGemmOut, out_n * 4);
-    const DType ot = direct ? yt : DType::f32;
+    if (yt != DType::f32 && yt != wt)
+      throw Error("linear writes an fp32 buffer or one of the weight's dtype, not another");
     float beta = 0.0f;
     if (bias) {
-      cuda::broadcast_rows(outp, dtype_code(ot), bias, m, n, stream_);
+      cuda::broadcast_rows(y, dtype_code(yt), bias, m, n, stream_);
       beta = 1.0f;
     }
     const float alpha = 1.0f;
     // Row-major y[m,n] = x[m,k] W[n,k]^T is column-major y^T[n,m] = W^T x^T, W read transposed.
     check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &alpha, w, cuda_type(wt), k, in, cuda_type(wt), k,
-                       &beta, outp, cuda_type(ot), n,
+                       &beta, y, cuda_type(yt), n,
                        wt == DType::f32 ? CUBLAS_COMPUTE_32F_PEDANTIC : CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
           "gemm");
-    if (!direct) cuda::convert(y, dtype_code(yt), outp, 0, out_n, stream_);
   }
 
   void add(float* y, const float* x, size_t n) override {
@@ -354,10 +352,13 @@ class CudaBackend final : public Backend {
   void attention(float* out, const float* q, const float* k, const float* v, std::span<const AttnSegment> segments,
                  int n_heads, int n_kv, int head_dim, float scale) override {
     if (head_dim > 256) throw Error("the CUDA attention kernel supports head_dim up to 256, not " + std::to_string(head_dim));
+    const DType t = type_of(q);
+    if (type_of(k) != t || type_of(v) != t || type_of(out) != t)
+      throw Error("attention needs q, k, v and out stored in one dtype (activation buffers of one run)");
     tiles_.clear();
     segs_.clear();
     spans_.clear();
-    int q_rows = 0, kv_rows = 0;
+    int q_rows = 0;
     for (size_t s = 0; s < segments.size(); ++s) {
       const AttnSegment& g = segments[s];
       for (int r = 0; r < g.q_len; r += cuda::kAttnTileRows) {
@@ -367,34 +368,14 @@ class CudaBackend final : public Backend {
       segs_.insert(segs_.end(), {g.q_begin, g.q_len, g.kv_begin, static_cast<int32_t>(spans_.size() / 2),
                                  static_cast<int32_t>(g.context.size())});
       q_rows = std::max(q_rows, g.q_begin + g.q_len);
-      kv_rows = std::max(kv_rows, g.kv_begin + g.q_len);
-      for (const KvSpan& sp : g.context) {
-        spans_.insert(spans_.end(), {sp.begin, sp.end});
-        kv_rows = std::max(kv_rows, sp.end);
-      }
+      for (const KvSpan& sp : g.context) spans_.insert(spans_.end(), {sp.begin, sp.end});
     }
     if (spans_.empty()) spans_.push_back(0);
     const int n_tiles = static_cast<int>(tiles_.size() / 2);
-    const DType t = type_of(q);
     const int* tiles = ints(tiles_);
     const int* segs = ints(segs_);
     const int* spans = ints(spans_);
     if (replaying()) return;
-    if (type_of(k) != t || type_of(v) != t || type_of(out) != t) {
-      // Operands of mixed storage: all through fp32 copies, the exact kernel.
-      const size_t nq = static_cast<size_t>(q_rows) * n_heads * head_dim;
-      const size_t nkv = static_cast<size_t>(kv_rows) * n_kv * head_dim;
-      void* fq = temp(kAttnQ, nq * 4);
-      void* fk = temp(kAttnK, nkv * 4);
-      void* fv = temp(kAttnV, nkv * 4);
-      void* fo = temp(kAttnOut, nq * 4);
-      cuda::convert(fq, 0, q, code(q), nq, stream_);
-      cuda::convert(fk, 0, k, code(k), nkv, stream_);
-      cuda::convert(fv, 0, v, code(v), nkv, stream_);
-      cuda::attention(fo, fq, fk, fv, 0, tiles, n_tiles, segs, spans, n_heads, n_kv, head_dim, scale, stream_);
-      cuda::convert(out, code(out), fo, 0, nq, stream_);
-      return;
-    }
     // Decode steps (one row per segment) have their own kernel; prefill tiles run on tensor cores
     // for bf16/fp16 storage; the rest (fp32 storage, other head dims) take the exact kernel.
     const bool one_row = std::all_of(segments.begin(), segments.end(), [](const AttnSegment& g) { return g.q_len == 1; });
@@ -452,7 +433,7 @@ class CudaBackend final : public Backend {
 
  private:
   // Reusable device scratch buffers, one per purpose (grown on demand, freed with the backend).
-  enum Temp { kGemmIn, kGemmOut, kTransfer, kAttnQ, kAttnK, kAttnV, kAttnOut, kResults, kTemps };
+  enum Temp { kGemmIn, kTransfer, kResults, kTemps };
 
   float* allocate(size_t bytes, const char* what) {
     void* p = nullptr;

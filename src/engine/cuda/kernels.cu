@@ -4,6 +4,7 @@
 // and flat arrays move 8 elements per access where sizes and alignment allow.
 #include <algorithm>
 #include <cfloat>
+#include <type_traits>
 
 #include "engine/cuda/element.cuh"
 #include "engine/cuda/kernels.h"
@@ -39,26 +40,16 @@ __global__ void convert_kernel(TD* dst, const TS* src, size_t n) {
   }
 }
 
-// out[r, :] = table[ids[r], :]
-template <int C, class TO, class TT>
-__global__ void gather_kernel(TO* out, const TT* table, const int32_t* ids, int dim) {
-  const TT* s = table + static_cast<size_t>(ids[blockIdx.x]) * dim;
-  TO* o = out + static_cast<size_t>(blockIdx.x) * dim;
+// dst[dst_rows[r], :] = src[src_rows[r], :], a null index meaning row r itself (a gather has
+// only src_rows, a scatter only dst_rows).
+template <int C, class TD, class TS>
+__global__ void copy_rows_kernel(TD* dst, const int32_t* dst_rows, const TS* src, const int32_t* src_rows, int dim) {
+  const size_t r = blockIdx.x;
+  TD* d = dst + static_cast<size_t>(dst_rows ? dst_rows[r] : r) * dim;
+  const TS* x = src + static_cast<size_t>(src_rows ? src_rows[r] : r) * dim;
   for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
     float v[C];
-    load_n<C>(s + i, v);
-    store_n<C>(o + i, v);
-  }
-}
-
-// dst[rows[r], :] = x[r, :]
-template <int C, class TD, class TX>
-__global__ void scatter_kernel(TD* dst, const TX* x, const int32_t* rows, int dim) {
-  TD* d = dst + static_cast<size_t>(rows[blockIdx.x]) * dim;
-  const TX* s = x + static_cast<size_t>(blockIdx.x) * dim;
-  for (int i = threadIdx.x * C; i < dim; i += blockDim.x * C) {
-    float v[C];
-    load_n<C>(s + i, v);
+    load_n<C>(x + i, v);
     store_n<C>(d + i, v);
   }
 }
@@ -316,6 +307,31 @@ const T* typed(const void* p, T) {
   return static_cast<const T*>(p);
 }
 
+// f(std::integral_constant<int, 8>) where 8-element vector access is possible, else with 1: the
+// elements a kernel's threads move per access (its template parameter C).
+template <class F>
+void with_width(bool vec, F&& f) {
+  if (vec)
+    f(std::integral_constant<int, 8>{});
+  else
+    f(std::integral_constant<int, 1>{});
+}
+
+void copy_rows(void* dst, int dst_type, const int32_t* dst_rows, const void* src, int src_type,
+               const int32_t* src_rows, int m, int dim, cudaStream_t s) {
+  if (!m) return;
+  const bool vec = aligned8(dim, {dst, src});
+  const int threads = std::min(256, row_threads(vec ? dim / 8 : dim));
+  dispatch(dst_type, [&](auto td) {
+    dispatch(src_type, [&](auto ts) {
+      with_width(vec, [&](auto c) {
+        copy_rows_kernel<decltype(c)::value>
+            <<<m, threads, 0, s>>>(typed(dst, td), dst_rows, typed(src, ts), src_rows, dim);
+      });
+    });
+  });
+}
+
 }  // namespace
 
 void convert(void* dst, int dst_type, const void* src, int src_type, size_t n, cudaStream_t s) {
@@ -323,42 +339,22 @@ void convert(void* dst, int dst_type, const void* src, int src_type, size_t n, c
   const bool vec = aligned8(n, {dst, src});
   dispatch(dst_type, [&](auto td) {
     dispatch(src_type, [&](auto ts) {
-      if (vec)
-        convert_kernel<8><<<blocks_for(n / 8), kThreads, 0, s>>>(typed(dst, td), typed(src, ts), n);
-      else
-        convert_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(typed(dst, td), typed(src, ts), n);
+      with_width(vec, [&](auto c) {
+        constexpr int C = decltype(c)::value;
+        convert_kernel<C><<<blocks_for(n / C), kThreads, 0, s>>>(typed(dst, td), typed(src, ts), n);
+      });
     });
   });
 }
 
 void gather_rows(void* out, int out_type, const void* table, int table_type, const int32_t* ids, int m, int dim,
                  cudaStream_t s) {
-  if (!m) return;
-  const bool vec = aligned8(dim, {out, table});
-  const int threads = std::min(256, row_threads(vec ? dim / 8 : dim));
-  dispatch(out_type, [&](auto to) {
-    dispatch(table_type, [&](auto tt) {
-      if (vec)
-        gather_kernel<8><<<m, threads, 0, s>>>(typed(out, to), typed(table, tt), ids, dim);
-      else
-        gather_kernel<1><<<m, threads, 0, s>>>(typed(out, to), typed(table, tt), ids, dim);
-    });
-  });
+  copy_rows(out, out_type, nullptr, table, table_type, ids, m, dim, s);
 }
 
 void scatter_rows(void* dst, int dst_type, const void* x, int x_type, const int32_t* rows, int m, int dim,
                   cudaStream_t s) {
-  if (!m) return;
-  const bool vec = aligned8(dim, {dst, x});
-  const int threads = std::min(256, row_threads(vec ? dim / 8 : dim));
-  dispatch(dst_type, [&](auto td) {
-    dispatch(x_type, [&](auto tx) {
-      if (vec)
-        scatter_kernel<8><<<m, threads, 0, s>>>(typed(dst, td), typed(x, tx), rows, dim);
-      else
-        scatter_kernel<1><<<m, threads, 0, s>>>(typed(dst, td), typed(x, tx), rows, dim);
-    });
-  });
+  copy_rows(dst, dst_type, rows, x, x_type, nullptr, m, dim, s);
 }
 
 void broadcast_rows(void* y, int y_type, const float* bias, int m, int n, cudaStream_t s) {
@@ -371,10 +367,10 @@ void add(void* y, int y_type, const void* x, int x_type, size_t n, cudaStream_t 
   const bool vec = aligned8(n, {y, x});
   dispatch(y_type, [&](auto ty) {
     dispatch(x_type, [&](auto tx) {
-      if (vec)
-        add_kernel<8><<<blocks_for(n / 8), kThreads, 0, s>>>(typed(y, ty), typed(x, tx), n);
-      else
-        add_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(typed(y, ty), typed(x, tx), n);
+      with_width(vec, [&](auto c) {
+        constexpr int C = decltype(c)::value;
+        add_kernel<C><<<blocks_for(n / C), kThreads, 0, s>>>(typed(y, ty), typed(x, tx), n);
+      });
     });
   });
 }
@@ -386,10 +382,9 @@ void layer_norm(void* y, int y_type, const void* x, int x_type, const float* w, 
   const int threads = row_threads(vec ? dim / 8 : dim);
   dispatch(y_type, [&](auto ty) {
     dispatch(x_type, [&](auto tx) {
-      if (vec)
-        layer_norm_kernel<8><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, b, dim, eps);
-      else
-        layer_norm_kernel<1><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, b, dim, eps);
+      with_width(vec, [&](auto c) {
+        layer_norm_kernel<decltype(c)::value><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, b, dim, eps);
+      });
     });
   });
 }
@@ -401,10 +396,9 @@ void rms_norm(void* y, int y_type, const void* x, int x_type, const float* w, in
   const int threads = row_threads(vec ? dim / 8 : dim);
   dispatch(y_type, [&](auto ty) {
     dispatch(x_type, [&](auto tx) {
-      if (vec)
-        rms_norm_kernel<8><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, dim, eps);
-      else
-        rms_norm_kernel<1><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, dim, eps);
+      with_width(vec, [&](auto c) {
+        rms_norm_kernel<decltype(c)::value><<<m, threads, 0, s>>>(typed(y, ty), typed(x, tx), w, dim, eps);
+      });
     });
   });
 }
@@ -416,10 +410,9 @@ void add_rms_norm(float* x, const void* r, int r_type, void* y, int y_type, cons
   const int threads = row_threads(vec ? dim / 8 : dim);
   dispatch(r_type, [&](auto tr) {
     dispatch(y_type, [&](auto ty) {
-      if (vec)
-        add_rms_norm_kernel<8><<<m, threads, 0, s>>>(x, typed(r, tr), typed(y, ty), w, dim, eps);
-      else
-        add_rms_norm_kernel<1><<<m, threads, 0, s>>>(x, typed(r, tr), typed(y, ty), w, dim, eps);
+      with_width(vec, [&](auto c) {
+        add_rms_norm_kernel<decltype(c)::value><<<m, threads, 0, s>>>(x, typed(r, tr), typed(y, ty), w, dim, eps);
+      });
     });
   });
 }
@@ -438,10 +431,10 @@ void activation(void* x, int x_type, size_t n, int kind, cudaStream_t s) {
   if (!n) return;
   const bool vec = aligned8(n, {x});
   dispatch(x_type, [&](auto tx) {
-    if (vec)
-      activation_kernel<8><<<blocks_for(n / 8), kThreads, 0, s>>>(typed(x, tx), n, kind);
-    else
-      activation_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(typed(x, tx), n, kind);
+    with_width(vec, [&](auto c) {
+      constexpr int C = decltype(c)::value;
+      activation_kernel<C><<<blocks_for(n / C), kThreads, 0, s>>>(typed(x, tx), n, kind);
+    });
   });
 }
 
@@ -456,12 +449,11 @@ void silu_mul(void* out, int out_type, const void* gate_up, int gate_up_type, in
       for (int r0 = 0; r0 < m; r0 += 65535) {  // grid.y is at most 65535
         const int rows = m - r0 < 65535 ? m - r0 : 65535;
         const dim3 grid((inter + per_block - 1) / per_block, rows);
-        if (vec)
-          silu_mul_kernel<8><<<grid, kThreads, 0, s>>>(o + static_cast<size_t>(r0) * inter,
-                                                        g + static_cast<size_t>(r0) * 2 * inter, inter);
-        else
-          silu_mul_kernel<1><<<grid, kThreads, 0, s>>>(o + static_cast<size_t>(r0) * inter,
-                                                        g + static_cast<size_t>(r0) * 2 * inter, inter);
+        with_width(vec, [&](auto c) {
+          silu_mul_kernel<decltype(c)::value>
+              <<<grid, kThreads, 0, s>>>(o + static_cast<size_t>(r0) * inter, g + static_cast<size_t>(r0) * 2 * inter,
+                                         inter);
+        });
       }
     });
   });
