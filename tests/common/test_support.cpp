@@ -63,6 +63,8 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
+Json read_json(const std::filesystem::path& p) { return Json::parse(read_file(p)); }
+
 CommandResult run_command(const std::string& command_line) {
   static std::atomic<int> counter{0};
   fs::path dir = temp_dir("lighteval-cmd");

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <string>
 
+#include "util/json.h"
+
 namespace lighteval::testing {
 
 // ../shared beside the checkout, or $LIGHTEVAL_SHARED_DIR. Empty when absent.
@@ -20,6 +22,7 @@ std::filesystem::path lighteval_binary();  // binary_dir()/src/cli/lighteval
 // A fresh empty temporary directory, removed at exit of the test process.
 std::filesystem::path temp_dir(const std::string& prefix);
 std::string read_file(const std::filesystem::path& p);
+Json read_json(const std::filesystem::path& p);  // read_file, parsed
 
 struct CommandResult {
   int exit_code = -1;

@@ -23,10 +23,10 @@ namespace lighteval::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_json;
 
 constexpr size_t kMaxSamples = 2;
 
-Json read_json(const fs::path& p) { return Json::parse(read_file(p)); }
 
 fs::path only_file_in(const fs::path& dir) {
   std::vector<fs::path> files;

@@ -27,6 +27,7 @@ namespace lighteval::engine {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_json;
 
 std::unique_ptr<Backend> cuda_or_skip_impl(std::string* why) {
   try {
@@ -394,11 +395,6 @@ TEST(CudaBackend, BadDeviceIndexIsAClearError) {
 }
 
 // ---- whole models ----------------------------------------------------------------------------
-
-Json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return Json::parse(in);
-}
 
 // Next-token log-probs at every position of `tokens` (one packed root segment).
 std::vector<double> next_logprobs(model::Transformer& m, const std::vector<int32_t>& tokens) {

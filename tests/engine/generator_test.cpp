@@ -23,11 +23,7 @@ namespace lighteval::engine {
 namespace {
 
 namespace fs = std::filesystem;
-
-Json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return Json::parse(in);
-}
+using testing::read_json;
 
 // Greedy tokens of one request decoded alone, recomputing the whole sequence at every step.
 std::vector<int32_t> decode_alone(LanguageModel& m, const GenerateRequest& r) {

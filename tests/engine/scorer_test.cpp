@@ -16,11 +16,7 @@ namespace lighteval::engine {
 namespace {
 
 namespace fs = std::filesystem;
-
-Json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return Json::parse(in);
-}
+using testing::read_json;
 
 // Multiple-choice-shaped requests: a few-shot preamble shared by all, per-question contexts, four
 // choices each (some sharing first tokens), plus unrelated and duplicate requests.

@@ -16,12 +16,8 @@ namespace lighteval::model {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_json;
 using testing::fixtures_dir;
-
-Json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return Json::parse(in);
-}
 
 // Log-softmax rows of every position of `tokens`, computed by the engine.
 std::vector<std::vector<double>> all_logprobs(Transformer& m, const std::vector<int32_t>& tokens) {
