@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 
@@ -167,7 +168,10 @@ std::vector<Resp> call_model(const std::vector<Req>& requests, const char* label
 }
 
 std::string tuple_repr(double logprob, bool greedy) {
-  return "(" + py_float_repr(logprob) + ", " + (greedy ? "True" : "False") + ")";
+  std::string r = "(";  // appended, not a chain of operator+: GCC 12 warns (-Wrestrict) on that one inlined
+  r += py_float_repr(logprob);
+  r += greedy ? ", True)" : ", False)";
+  return r;
 }
 
 Json doc_golds_json(const tasks::Doc& doc) {
@@ -201,6 +205,112 @@ tasks::TaskConfig with_real_splits(const tasks::TaskConfig& config) {
   return c;
 }
 
+
+// One sample's metrics and details record, from its responses (v0.5's per-sample metric step).
+// Reads only the sample's responses: it runs on another thread while later request types are still
+// with the model.
+struct SampleOutcome {
+  metrics::SampleResult result;
+  report::DetailRecord record;
+};
+
+SampleOutcome score_sample(const TaskRun& run, const tasks::PreparedDoc& pd, Category cat,
+                           const std::vector<ResponseRef>& refs, const ResponseBook& responses) {
+  SampleData data;
+  data.doc = &pd.doc;
+  report::DetailRecord rec;
+  std::string predictions = "[";
+  size_t pred_count = 0;
+  auto add_pred = [&](const std::string& p) {
+    if (pred_count++) predictions += ", ";
+    predictions += p;
+  };
+  for (const auto& ref : refs) {
+    switch (ref.type) {
+      case RequestType::loglikelihood: {
+        const auto& r = responses.loglikelihood.at(ref.index);
+        data.logprobs.push_back(r.logprob);
+        data.is_greedy.push_back(r.is_greedy);
+        data.token_counts.push_back(static_cast<int>(r.continuation_tokens.size()));
+        add_pred(tuple_repr(r.logprob, r.is_greedy));
+        rec.input_tokens.push_back(r.input_tokens);
+        rec.cont_tokens.push_back(r.continuation_tokens);
+        rec.truncated.push_back(r.truncated_tokens);
+        rec.padded.push_back(r.padded_tokens);
+        break;
+      }
+      case RequestType::rolling: {
+        const auto& r = responses.rolling.at(ref.index);
+        data.rolling_logprob = r.logprob;
+        add_pred(py_float_repr(r.logprob));
+        rec.input_tokens.push_back(r.tokens);
+        rec.cont_tokens.push_back({});
+        rec.truncated.push_back(r.truncated_tokens);
+        rec.padded.push_back(r.padded_tokens);
+        break;
+      }
+      case RequestType::single_token: {
+        const auto& r = responses.single_token.at(ref.index);
+        data.logprobs.insert(data.logprobs.end(), r.logprobs.begin(), r.logprobs.end());
+        for (double lp : r.logprobs) add_pred(py_float_repr(lp));  // v0.5 flattens the lists
+        rec.input_tokens.push_back(r.input_tokens);
+        rec.cont_tokens.push_back(r.choice_tokens);
+        rec.truncated.push_back(r.truncated_tokens);
+        rec.padded.push_back(r.padded_tokens);
+        break;
+      }
+      case RequestType::generation: {
+        const auto& r = responses.generation.at(ref.index);
+        for (const auto& t : r.texts) {
+          data.predictions.push_back(t);
+          add_pred(report::py_str_repr(t));
+        }
+        rec.input_tokens.push_back(r.input_tokens);
+        std::vector<int32_t> out_tokens;
+        if (!r.output_tokens.empty()) out_tokens = r.output_tokens.front();
+        rec.cont_tokens.push_back(out_tokens);
+        rec.truncated.push_back(r.truncated_tokens);
+        rec.padded.push_back(r.padded_tokens);
+        break;
+      }
+    }
+  }
+  predictions += "]";
+  if (cat == Category::MultichoicePmi) {
+    // The unconditioned requests follow the conditioned ones (request_index offset by n_choices).
+    size_t n = pd.doc.choices.size();
+    if (data.logprobs.size() == 2 * n) {
+      data.unconditioned_logprobs.assign(data.logprobs.begin() + static_cast<long>(n), data.logprobs.end());
+      data.logprobs.resize(n);
+      data.is_greedy.resize(n);
+      data.token_counts.resize(n);
+    }
+  }
+  metrics::SampleResult sample_result = run.metrics->compute(cat, data);
+  Json sample_metrics = Json::object();
+  for (const auto& [k, v] : sample_result) sample_metrics[k] = v.to_json();
+  rec.example = pd.doc.query;
+  rec.instruction = pd.doc.instruction;
+  rec.full_prompt = pd.doc.ctx;
+  rec.num_effective_few_shots = pd.doc.num_effective_few_shots;
+  rec.num_asked_few_shots = pd.doc.num_asked_few_shots;
+  rec.predictions = predictions;
+  const MetricSet& m = *run.metrics;
+  if (m.has(Category::Generative) || m.has(Category::GenerativeSampling) || m.has(Category::GenerativeLogprob))
+    rec.gold = doc_golds_json(pd.doc);
+  Json specifics = pd.doc.specific;
+  if (m.has(Category::Multichoice) || m.has(Category::MultichoiceOneToken) || m.has(Category::MultichoicePmi)) {
+    rec.choices = Json(pd.doc.choices);
+    rec.gold_index = Json(pd.doc.gold_index);
+    if (m.has(Category::MultichoicePmi)) {
+      if (!specifics.is_object()) specifics = Json::object();
+      specifics["unconditioned_query"] = pd.doc.unconditioned_query ? Json(*pd.doc.unconditioned_query) : Json();
+    }
+  }
+  rec.specifics = specifics;
+  rec.metrics = sample_metrics;
+  return {std::move(sample_result), std::move(rec)};
+}
 
 }  // namespace
 
@@ -294,10 +404,43 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
     }
   }
 
-  // 3. One model call per request type, in order of first appearance.
+  // 3. Regroup per (sample, category), in the order v0.5's dict fills.
+  std::vector<std::pair<size_t, Category>> bucket_keys;
+  std::vector<std::vector<ResponseRef>> bucket_refs;
+  {
+    std::map<std::pair<size_t, Category>, size_t> bucket_of;
+    for (RequestType type : book.type_order) {
+      const auto& origins = book.origins[static_cast<int>(type)];
+      for (size_t i = 0; i < origins.size(); ++i) {
+        for (Category c : origins[i].categories) {
+          auto key = std::make_pair(origins[i].sample, c);
+          auto [it, inserted] = bucket_of.try_emplace(key, bucket_keys.size());
+          if (inserted) {
+            bucket_keys.push_back(key);
+            bucket_refs.emplace_back();
+          }
+          bucket_refs[it->second].push_back({type, i});
+        }
+      }
+    }
+  }
+  // A sample can be scored once its last request type is answered.
+  std::vector<std::vector<size_t>> ready_after(book.type_order.size());
+  for (size_t b = 0; b < bucket_keys.size(); ++b) {
+    size_t last = 0;
+    for (const auto& ref : bucket_refs[b])
+      last = std::max<size_t>(last, std::find(book.type_order.begin(), book.type_order.end(), ref.type) -
+                                        book.type_order.begin());
+    ready_after[last].push_back(b);
+  }
+
+  // 4. One model call per request type, in order of first appearance. The samples a call completes
+  // are scored (metrics, details records) on another thread while the next call runs.
   ResponseBook responses;
-  for (RequestType type : book.type_order) {
-    switch (type) {
+  std::vector<SampleOutcome> outcomes(bucket_keys.size());
+  std::future<void> scoring;
+  for (size_t j = 0; j < book.type_order.size(); ++j) {
+    switch (book.type_order[j]) {
       case RequestType::loglikelihood:
         responses.loglikelihood = call_model<LoglikelihoodRequest, backends::LoglikelihoodResponse>(
             book.loglikelihood, "loglikelihood requests", options.progress,
@@ -319,109 +462,27 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
             [&](auto span) { return model.greedy_until(span); });
         break;
     }
-  }
-
-  // 4. Regroup per (sample, category), in the order v0.5's dict fills.
-  std::vector<std::pair<size_t, Category>> bucket_keys;
-  std::map<std::pair<size_t, Category>, std::vector<ResponseRef>> buckets;
-  for (RequestType type : book.type_order) {
-    const auto& origins = book.origins[static_cast<int>(type)];
-    for (size_t i = 0; i < origins.size(); ++i) {
-      for (Category c : origins[i].categories) {
-        auto key = std::make_pair(origins[i].sample, c);
-        auto [it, inserted] = buckets.try_emplace(key);
-        if (inserted) bucket_keys.push_back(key);
-        it->second.push_back({type, i});
+    if (scoring.valid()) scoring.get();  // one scoring thread at a time; rethrows its error
+    scoring = std::async(std::launch::async, [&, j] {
+      for (size_t b : ready_after[j]) {
+        const SampleRef& s = samples[bucket_keys[b].first];
+        const TaskRun& run = runs[s.task];
+        outcomes[b] = score_sample(run, run.prepared.docs[s.doc], bucket_keys[b].second, bucket_refs[b], responses);
       }
-    }
+    });
   }
+  if (scoring.valid()) scoring.get();
 
-  // 5. Sample metrics and details.
+  // 5. Sample metrics and details, gathered in bucket order.
   std::vector<std::string> spec_order;  // results keys in order of first logged value
   std::map<std::string, std::pair<size_t, std::vector<std::string>>> metric_keys;  // spec -> (task, keys)
   std::map<std::string, std::map<std::string, std::vector<metrics::SampleValue>>> values;
   std::map<std::string, std::vector<report::DetailRecord>> details;
-  for (const auto& key : bucket_keys) {
-    const SampleRef& s = samples[key.first];
-    const TaskRun& run = runs[s.task];
-    const tasks::PreparedDoc& pd = run.prepared.docs[s.doc];
-    const Category cat = key.second;
-    const auto& refs = buckets[key];
-
-    SampleData data;
-    data.doc = &pd.doc;
-    report::DetailRecord rec;
-    std::string predictions = "[";
-    size_t pred_count = 0;
-    auto add_pred = [&](const std::string& p) {
-      if (pred_count++) predictions += ", ";
-      predictions += p;
-    };
-    for (const auto& ref : refs) {
-      switch (ref.type) {
-        case RequestType::loglikelihood: {
-          const auto& r = responses.loglikelihood.at(ref.index);
-          data.logprobs.push_back(r.logprob);
-          data.is_greedy.push_back(r.is_greedy);
-          data.token_counts.push_back(static_cast<int>(r.continuation_tokens.size()));
-          add_pred(tuple_repr(r.logprob, r.is_greedy));
-          rec.input_tokens.push_back(r.input_tokens);
-          rec.cont_tokens.push_back(r.continuation_tokens);
-          rec.truncated.push_back(r.truncated_tokens);
-          rec.padded.push_back(r.padded_tokens);
-          break;
-        }
-        case RequestType::rolling: {
-          const auto& r = responses.rolling.at(ref.index);
-          data.rolling_logprob = r.logprob;
-          add_pred(py_float_repr(r.logprob));
-          rec.input_tokens.push_back(r.tokens);
-          rec.cont_tokens.push_back({});
-          rec.truncated.push_back(r.truncated_tokens);
-          rec.padded.push_back(r.padded_tokens);
-          break;
-        }
-        case RequestType::single_token: {
-          const auto& r = responses.single_token.at(ref.index);
-          data.logprobs.insert(data.logprobs.end(), r.logprobs.begin(), r.logprobs.end());
-          for (double lp : r.logprobs) add_pred(py_float_repr(lp));  // v0.5 flattens the lists
-          rec.input_tokens.push_back(r.input_tokens);
-          rec.cont_tokens.push_back(r.choice_tokens);
-          rec.truncated.push_back(r.truncated_tokens);
-          rec.padded.push_back(r.padded_tokens);
-          break;
-        }
-        case RequestType::generation: {
-          const auto& r = responses.generation.at(ref.index);
-          for (const auto& t : r.texts) {
-            data.predictions.push_back(t);
-            add_pred(report::py_str_repr(t));
-          }
-          rec.input_tokens.push_back(r.input_tokens);
-          std::vector<int32_t> out_tokens;
-          if (!r.output_tokens.empty()) out_tokens = r.output_tokens.front();
-          rec.cont_tokens.push_back(out_tokens);
-          rec.truncated.push_back(r.truncated_tokens);
-          rec.padded.push_back(r.padded_tokens);
-          break;
-        }
-      }
-    }
-    predictions += "]";
-    if (cat == Category::MultichoicePmi) {
-      // The unconditioned requests follow the conditioned ones (request_index offset by n_choices).
-      size_t n = pd.doc.choices.size();
-      if (data.logprobs.size() == 2 * n) {
-        data.unconditioned_logprobs.assign(data.logprobs.begin() + static_cast<long>(n), data.logprobs.end());
-        data.logprobs.resize(n);
-        data.is_greedy.resize(n);
-        data.token_counts.resize(n);
-      }
-    }
-    metrics::SampleResult sample_result = run.metrics->compute(cat, data);
-    Json sample_metrics = Json::object();
-    for (const auto& [k, v] : sample_result) sample_metrics[k] = v.to_json();
-
+  for (size_t b = 0; b < bucket_keys.size(); ++b) {
+    const SampleRef& s = samples[bucket_keys[b].first];
+    const tasks::PreparedDoc& pd = runs[s.task].prepared.docs[s.doc];
+    SampleOutcome& outcome = outcomes[b];
+    const metrics::SampleResult& sample_result = outcome.result;
     const std::string spec_key = pd.spec_key();
     auto [mk, first] = metric_keys.try_emplace(spec_key, s.task, std::vector<std::string>{});
     if (first) spec_order.push_back(spec_key);
@@ -430,28 +491,7 @@ RunOutput run_evaluation(const tasks::TaskRegistry& registry, const std::vector<
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
       values[spec_key][k].push_back(v);
     }
-
-    rec.example = pd.doc.query;
-    rec.instruction = pd.doc.instruction;
-    rec.full_prompt = pd.doc.ctx;
-    rec.num_effective_few_shots = pd.doc.num_effective_few_shots;
-    rec.num_asked_few_shots = pd.doc.num_asked_few_shots;
-    rec.predictions = predictions;
-    const MetricSet& m = *run.metrics;
-    if (m.has(Category::Generative) || m.has(Category::GenerativeSampling) || m.has(Category::GenerativeLogprob))
-      rec.gold = doc_golds_json(pd.doc);
-    Json specifics = pd.doc.specific;
-    if (m.has(Category::Multichoice) || m.has(Category::MultichoiceOneToken) || m.has(Category::MultichoicePmi)) {
-      rec.choices = Json(pd.doc.choices);
-      rec.gold_index = Json(pd.doc.gold_index);
-      if (m.has(Category::MultichoicePmi)) {
-        if (!specifics.is_object()) specifics = Json::object();
-        specifics["unconditioned_query"] = pd.doc.unconditioned_query ? Json(*pd.doc.unconditioned_query) : Json();
-      }
-    }
-    rec.specifics = specifics;
-    rec.metrics = sample_metrics;
-    details[spec_key].push_back(std::move(rec));
+    details[spec_key].push_back(std::move(outcome.record));
   }
 
   // 6. Per-task aggregation, then _average groups and all.
